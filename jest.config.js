@@ -1,0 +1,44 @@
+// Test tiers by file suffix (ARCHITECTURE.md §9.8):
+//   unit         *.spec.ts      pure logic, no I/O
+//   integration  *.int-spec.ts  real Postgres, Kafka, anvil and kube-apiservers from deploy/local
+//   e2e          test/e2e/*.e2e-spec.ts  the whole system
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const shared = {
+  transform: { '^.+\\.ts$': swc },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // Workspace libraries resolve to their sources, so tests never need a build first.
+  moduleNameMapper: { '^@starminer/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  rootDir: __dirname,
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.int-spec.ts'],
+      testTimeout: 180_000,
+      globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.js',
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testTimeout: 600_000,
+      globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.js',
+    },
+  ],
+};

@@ -1,0 +1,2 @@
+export { stackEnv, requireStackVar, regionKubeconfig, stackRegions } from './stack';
+export { waitUntil } from './wait';

@@ -1,0 +1,23 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { readStackEnv } = require('./stack-env') as { readStackEnv: () => Record<string, string> };
+
+/** Endpoints of the running local stack (deploy/local's stack.env, overridden by the environment). */
+export function stackEnv(): Record<string, string> {
+  return readStackEnv();
+}
+
+export function requireStackVar(name: string): string {
+  const value = stackEnv()[name];
+  if (!value) throw new Error(`${name} is not set: start the local stack with 'make up'`);
+  return value;
+}
+
+/** Region names of the running stack, in the regions file's order. */
+export function stackRegions(): string[] {
+  return requireStackVar('STARMINER_REGIONS').split(',').filter(Boolean);
+}
+
+/** Path of the kubeconfig for one region's control plane. */
+export function regionKubeconfig(region: string): string {
+  return requireStackVar(`KUBECONFIG_${region.toUpperCase().replace(/-/g, '_')}`);
+}
