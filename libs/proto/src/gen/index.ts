@@ -2,6 +2,7 @@
 export * as googleProtobuf from './google/protobuf';
 export * as chainIndexerV1 from './starminer/chain_indexer/v1';
 export * as commonV1 from './starminer/common/v1';
+export * as eventsV1 from './starminer/events/v1';
 export * as gatewayV1 from './starminer/gateway/v1';
 export * as matchmakerV1 from './starminer/matchmaker/v1';
 export * as pricingV1 from './starminer/pricing/v1';
