@@ -6,3 +6,5 @@ export * from './reward-tree';
 export * from './roles';
 export * from './ids';
 export * from './errors';
+export * from './deploy';
+export * from './dev-accounts';
