@@ -20,10 +20,16 @@ execFileSync(buf, ['generate', 'proto', '--template', 'proto/buf.gen.yaml'], {
 
 /** Directories under gen/ holding .ts files, relative, sorted. */
 function packageDirs(dir, rel = '') {
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const here = entries.some((e) => e.isFile() && e.name.endsWith('.ts') && e.name !== 'index.ts') ? [rel] : [];
+  const entries = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const here = entries.some((e) => e.isFile() && e.name.endsWith('.ts') && e.name !== 'index.ts')
+    ? [rel]
+    : [];
   return here.concat(
-    ...entries.filter((e) => e.isDirectory()).map((e) => packageDirs(path.join(dir, e.name), path.posix.join(rel, e.name))),
+    ...entries
+      .filter((e) => e.isDirectory())
+      .map((e) => packageDirs(path.join(dir, e.name), path.posix.join(rel, e.name))),
   );
 }
 
