@@ -1,0 +1,183 @@
+// Every service, started as it runs in production (`node services/<name>/dist/main.js`), against
+// the local stack's Postgres and anvil: health, readiness, metrics, gRPC health and reflection,
+// JSON logs, schema creation, config errors, dependency outages and a graceful stop.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Client } from 'pg';
+import { requireStackVar, waitUntil } from '@starminer/testing';
+import { healthCheck, reflectedServices } from './support/grpc-probes';
+import { ServiceProcess, closedPort, httpGet, repoRoot } from './support/service-process';
+
+interface ServiceCase {
+  name: string;
+  /** Dependencies besides Postgres, by readiness check name -> env var and a working value. */
+  extraEnv: () => Record<string, string>;
+  extraChecks: string[];
+}
+
+const services: ServiceCase[] = [
+  { name: 'gateway', extraEnv: () => ({}), extraChecks: [] },
+  { name: 'matchmaker', extraEnv: () => ({}), extraChecks: [] },
+  { name: 'pricing', extraEnv: () => ({}), extraChecks: [] },
+  { name: 'registry', extraEnv: () => ({}), extraChecks: [] },
+  { name: 'reputation', extraEnv: () => ({}), extraChecks: [] },
+  { name: 'spillover', extraEnv: () => ({}), extraChecks: [] },
+  {
+    name: 'chain-indexer',
+    extraEnv: () => ({ CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL') }),
+    extraChecks: ['chain-rpc'],
+  },
+];
+
+const running: ServiceProcess[] = [];
+function start(name: string, env: Record<string, string>): ServiceProcess {
+  const p = new ServiceProcess(name, { HTTP_PORT: '0', GRPC_PORT: '0', ...env });
+  running.push(p);
+  return p;
+}
+
+beforeAll(() => {
+  // The test runs the compiled services; tsc -b is incremental, so this is quick when up to date.
+  const projects = services.map((s) => path.join('services', s.name));
+  execFileSync(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-b', ...projects], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((p) => p.kill()));
+});
+
+describe.each(services)('$name', ({ name, extraEnv, extraChecks }) => {
+  const databaseUrl = () => requireStackVar('DATABASE_URL');
+
+  it('boots, answers health, readiness, metrics, gRPC health and reflection, and stops on SIGTERM', async () => {
+    const schema = `boot_${name.replace(/-/g, '_')}_${process.pid}`;
+    const svc = start(name, {
+      DATABASE_URL: databaseUrl(),
+      DATABASE_SCHEMA: schema,
+      ...extraEnv(),
+    });
+    const { httpPort, grpcPort } = await svc.started();
+
+    expect(await httpGet(httpPort, '/healthz')).toMatchObject({ status: 200 });
+
+    const ready = await waitUntil('readyz 200', async () => {
+      const r = await httpGet(httpPort, '/readyz');
+      return r.status === 200 ? r : undefined;
+    });
+    expect(JSON.parse(ready.body)).toEqual({
+      ready: true,
+      checks: ['postgres', ...extraChecks].map((n) => ({ name: n, ok: true })),
+    });
+
+    const metrics = await httpGet(httpPort, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.type).toContain('text/plain');
+    expect(metrics.body).toContain('# TYPE process_cpu_user_seconds_total counter');
+    const readyzCount = metrics.body
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('http_request_duration_seconds_count{') && l.includes('route="/readyz"'),
+      );
+    expect(readyzCount).toContain(`service="${name}"`);
+
+    expect(
+      await waitUntil('gRPC health SERVING', async () =>
+        (await healthCheck(grpcPort)) === 'SERVING' ? true : undefined,
+      ),
+    ).toBe(true);
+    expect(await reflectedServices(grpcPort)).toEqual(
+      expect.arrayContaining(['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']),
+    );
+
+    // Its own Postgres schema was created on boot.
+    const db = new Client({ connectionString: databaseUrl() });
+    await db.connect();
+    try {
+      const found = await db.query(
+        'SELECT 1 FROM information_schema.schemata WHERE schema_name = $1',
+        [schema],
+      );
+      expect(found.rowCount).toBe(1);
+    } finally {
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await db.end();
+    }
+
+    svc.signal('SIGTERM');
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    expect(svc.alive()).toBe(false);
+    const logs = svc.logs();
+    expect(logs.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['started', 'ready', 'stopping', 'stopped']),
+    );
+    for (const line of logs) {
+      expect(line).toEqual(
+        expect.objectContaining({
+          level: expect.any(String),
+          service: name,
+          msg: expect.any(String),
+        }),
+      );
+      expect(typeof line.time === 'string' && !Number.isNaN(Date.parse(line.time))).toBe(true);
+    }
+  });
+
+  it('refuses a bad config, naming each bad variable and what it accepts, and exits non-zero', async () => {
+    const svc = start(name, { HTTP_PORT: 'abc', DATABASE_URL: 'nope', ...extraEnv() });
+    const { code } = await svc.exited;
+    expect(code).toBe(1);
+    expect(svc.stderr).toContain(`invalid configuration for ${name}`);
+    expect(svc.stderr).toContain('HTTP_PORT="abc": is not an integer; accepted: a TCP port');
+    expect(svc.stderr).toContain(
+      'DATABASE_URL="nope": is not a URL; accepted: a postgres:// or postgresql:// URL',
+    );
+    const [fatal] = svc.logs();
+    expect(fatal).toMatchObject({ level: 'fatal', service: name, msg: 'invalid configuration' });
+    expect((fatal?.issues as { name: string }[]).map((i) => i.name)).toEqual([
+      'HTTP_PORT',
+      'DATABASE_URL',
+    ]);
+  });
+
+  it('is not ready (503, NOT_SERVING) while its database is unreachable', async () => {
+    const url = `postgres://postgres@127.0.0.1:${await closedPort()}/starminer`;
+    const svc = start(name, { DATABASE_URL: url, ...extraEnv() });
+    const { httpPort, grpcPort } = await svc.started();
+
+    expect((await httpGet(httpPort, '/healthz')).status).toBe(200);
+    const readyz = await httpGet(httpPort, '/readyz');
+    expect(readyz.status).toBe(503);
+    const body = JSON.parse(readyz.body) as {
+      ready: boolean;
+      failing: { name: string; error: string }[];
+    };
+    expect(body.ready).toBe(false);
+    expect(body.failing.map((f) => f.name)).toEqual(['postgres']);
+    expect(body.failing[0]?.error).toMatch(/ECONNREFUSED/);
+    expect(await healthCheck(grpcPort)).toBe('NOT_SERVING');
+
+    svc.signal('SIGTERM');
+    expect((await svc.exited).code).toBe(0);
+  });
+});
+
+describe('chain-indexer without its EVM node', () => {
+  it('is not ready and names chain-rpc', async () => {
+    const svc = start('chain-indexer', {
+      DATABASE_URL: requireStackVar('DATABASE_URL'),
+      CHAIN_RPC_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+    const { httpPort, grpcPort } = await svc.started();
+    const readyz = await httpGet(httpPort, '/readyz');
+    expect(readyz.status).toBe(503);
+    const body = JSON.parse(readyz.body) as { failing: { name: string }[] };
+    expect(body.failing.map((f) => f.name)).toEqual(['chain-rpc']);
+    expect(await healthCheck(grpcPort)).toBe('NOT_SERVING');
+    svc.signal('SIGTERM');
+    expect((await svc.exited).code).toBe(0);
+  });
+});
