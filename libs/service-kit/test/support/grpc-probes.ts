@@ -72,3 +72,37 @@ export async function reflectedServices(port: number): Promise<string[]> {
     client.close();
   }
 }
+
+/** Opens grpc.health.v1.Health/Watch for `service`; `next()` resolves with each status sent. */
+export function healthWatch(
+  port: number,
+  service: string,
+): { next: () => Promise<string>; close: () => void } {
+  const client = new HealthClient(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+  ) as grpc.Client & {
+    Watch: (req: unknown) => grpc.ClientReadableStream<{ status: string }>;
+  };
+  const call = client.Watch({ service });
+  const received: string[] = [];
+  const waiting: ((status: string) => void)[] = [];
+  call.on('data', (res: { status: string }) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(res.status);
+    else received.push(res.status);
+  });
+  call.on('error', () => undefined);
+  return {
+    next: () => {
+      const ready = received.shift();
+      return ready !== undefined
+        ? Promise.resolve(ready)
+        : new Promise((resolve) => waiting.push(resolve));
+    },
+    close: () => {
+      call.cancel();
+      client.close();
+    },
+  };
+}
