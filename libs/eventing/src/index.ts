@@ -1,0 +1,25 @@
+// @starminer/eventing: the event backbone every StarMiner service uses (ARCHITECTURE.md §4, §5).
+export * from './domain/errors';
+export * from './domain/backoff';
+export * from './domain/fold';
+export * from './domain/upcast';
+export * from './catalogue/registry';
+export * from './catalogue/topics';
+export * from './catalogue/starminer-events';
+export * from './envelope';
+export * from './command-retry';
+export * from './logger';
+export * from './postgres/migrations';
+export * from './postgres/transaction';
+export * from './postgres/event-store';
+export * from './postgres/outbox-writer';
+export { quoteSchema, outboxChannel } from './postgres/sql-names';
+export * from './relay/outbox-relay';
+export * from './consumer/event-consumer';
+export * from './consumer/readiness';
+export * from './consumer/dead-letter';
+export * from './consumer/inbox-repository';
+export * from './kafka/ports';
+export { KafkaJsBus, type KafkaBusConfig } from './kafka/kafkajs-bus';
+export * from './tracing/w3c-trace-context';
+export * from './tracing/trace-propagation';

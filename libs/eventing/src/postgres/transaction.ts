@@ -1,0 +1,28 @@
+import { type Pool, type PoolClient } from 'pg';
+
+/** A client inside an open transaction; handlers write their effects through it. */
+export type Tx = PoolClient;
+
+/**
+ * Runs `fn` in a transaction and commits; rolls back and rethrows on error. A client whose
+ * rollback fails (connection lost) is destroyed instead of returned to the pool.
+ */
+export async function withTransaction<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
