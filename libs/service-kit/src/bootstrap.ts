@@ -10,7 +10,7 @@ import { type RunningService, type ServiceDefinition, startService } from './sta
  */
 export async function bootstrapService<C extends ServiceConfig>(
   def: ServiceDefinition<C>,
-): Promise<RunningService | undefined> {
+): Promise<RunningService> {
   let config: C;
   try {
     config = def.loadConfig();
@@ -30,15 +30,14 @@ export async function bootstrapService<C extends ServiceConfig>(
   }
 
   const logger = new JsonLogger({ service: def.name, level: config.LOG_LEVEL });
-  let running: RunningService;
-  try {
-    running = await startService(def, config, logger);
-  } catch (err) {
-    logger.fatal('service failed to start', { err });
-    process.exit(1);
-  }
+  let running: RunningService | undefined;
 
   const onSignal = (signal: NodeJS.Signals) => {
+    if (!running) {
+      // Nothing is served yet: there is nothing to drain.
+      logger.info('stop signal while starting: exiting', { signal });
+      process.exit(0);
+    }
     const deadline = setTimeout(() => {
       logger.fatal('graceful stop overran its deadline: exiting', {
         timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
@@ -54,7 +53,15 @@ export async function bootstrapService<C extends ServiceConfig>(
       },
     );
   };
+  // Once each: a second signal gets Node's default (immediate termination), the usual escape hatch.
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+
+  try {
+    running = await startService(def, config, logger);
+  } catch (err) {
+    logger.fatal('service failed to start', { err });
+    process.exit(1);
+  }
   return running;
 }

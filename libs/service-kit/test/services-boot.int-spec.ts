@@ -2,6 +2,7 @@
 // the local stack's Postgres and anvil: health, readiness, metrics, gRPC health and reflection,
 // JSON logs, schema creation, config errors, dependency outages and a graceful stop.
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { requireStackVar, waitUntil } from '@starminer/testing';
@@ -179,5 +180,24 @@ describe('chain-indexer without its EVM node', () => {
     expect(await healthCheck(grpcPort)).toBe('NOT_SERVING');
     svc.signal('SIGTERM');
     expect((await svc.exited).code).toBe(0);
+  });
+});
+
+describe('a port already in use', () => {
+  it('makes the service exit 1 with a fatal log naming the cause', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    try {
+      const port = (taken.address() as net.AddressInfo).port;
+      const svc = start('pricing', {
+        DATABASE_URL: requireStackVar('DATABASE_URL'),
+        HTTP_PORT: String(port),
+      });
+      expect((await svc.exited).code).toBe(1);
+      const fatal = svc.logs().find((l) => l.level === 'fatal');
+      expect(fatal).toMatchObject({ msg: 'service failed to start', err: { code: 'EADDRINUSE' } });
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 });
