@@ -1,12 +1,15 @@
 // A job's money path with the generated bindings: a client funds a job against a signed quote,
 // the settler settles it with the metered GPU-seconds, and both sides withdraw.
 // Run: npx tsx contracts/examples/fund-and-settle.ts  (after `npm run deploy -w @starminer/contracts`)
-import { JsonRpcProvider, Wallet, parseUnits, type Signer } from 'ethers';
+import { Wallet, parseUnits, type Signer } from 'ethers';
 import {
   connectContracts,
+  devRoleWallet,
+  devWallet,
   quoteDomain,
   randomQuoteNonce,
   readDeployments,
+  rpcProvider,
   signQuote,
   toBytes32,
   jobIdFromUuid,
@@ -83,12 +86,10 @@ export async function fundAndSettle(
 
 if (require.main === module) {
   // Local chain only: the dev accounts deploy/local's anvil unlocks.
-  const { devWallet, devRoleWallet } =
-    require('@starminer/chain') as typeof import('@starminer/chain');
   const rpcUrl = process.argv[2] ?? 'http://127.0.0.1:58545';
   const file = process.argv[3] ?? '/tmp/starminer-run/deployments.json';
-  const provider = new JsonRpcProvider(rpcUrl);
-  const signer = (w: Wallet | ReturnType<typeof devWallet>) => new Wallet(w.privateKey, provider);
+  const provider = rpcProvider(rpcUrl);
+  const signer = (w: { privateKey: string }) => new Wallet(w.privateKey, provider);
   fundAndSettle(readDeployments(file), {
     client: signer(devWallet(16)),
     provider: signer(devWallet(17)),

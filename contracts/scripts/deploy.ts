@@ -1,16 +1,19 @@
 // `npm run deploy -w @starminer/contracts [-- --out FILE]`: deploys the protocol and writes the deployments file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { JsonRpcProvider, Wallet } from 'ethers';
-import { DEV_CHAIN_ID, deployProtocol, devWallet, writeDeployments } from '@starminer/chain';
+import { Wallet } from 'ethers';
+import {
+  DEV_CHAIN_ID,
+  deployProtocol,
+  devWallet,
+  rpcProvider,
+  writeDeployments,
+} from '@starminer/chain';
 import { ConfigError, loadDeployConfig, resolveRoles } from './config';
 
 async function main(): Promise<void> {
   const config = loadDeployConfig();
-  const provider = new JsonRpcProvider(config.rpcUrl, undefined, {
-    staticNetwork: true,
-    pollingInterval: 250,
-  });
+  const provider = rpcProvider(config.rpcUrl, { pollingIntervalMs: 250 });
   let chainId: number;
   try {
     chainId = Number((await provider.getNetwork()).chainId);

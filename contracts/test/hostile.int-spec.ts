@@ -2,7 +2,7 @@
 // and a payee that reverts. None may break the money invariants or block anybody else.
 import {
   type BaseContract,
-  Contract,
+  type Contract,
   ContractFactory,
   Interface,
   type JsonRpcSigner,

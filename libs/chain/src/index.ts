@@ -8,3 +8,4 @@ export * from './ids';
 export * from './errors';
 export * from './deploy';
 export * from './dev-accounts';
+export * from './provider';
