@@ -14,8 +14,18 @@ const swc = [
   },
 ];
 
+// ESM-only dependencies that jest (CommonJS) must transform before it can load them.
+const esmPackages = [
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+  'jsonpath-plus',
+];
+
 const shared = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.(ts|js|mjs)$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Workspace libraries resolve to their sources, so tests never need a build first.
   moduleNameMapper: { '^@starminer/([a-z-]+)$': '<rootDir>/libs/$1/src' },
@@ -30,14 +40,14 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int-spec.ts'],
-      testTimeout: 180_000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-timeout-integration.js'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.js',
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 600_000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-timeout-e2e.js'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.js',
     },
   ],

@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 source "$here/lib.sh"
 
-ANVIL_PORT="${ANVIL_PORT:-58545}"
+ANVIL_PORT="${ANVIL_PORT:-18545}"
 root=$(repo_root)
 
 anvil_bin() {

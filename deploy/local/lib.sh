@@ -60,3 +60,5 @@ wait_for() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Every fixed port of the stack sits below 32768, outside Linux's ephemeral range
+# (32768-60999), so an outgoing connection can never be holding it when a component starts.

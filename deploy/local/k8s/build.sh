@@ -35,7 +35,7 @@ cd "$work"
 # k8s.io/kubernetes cannot be `go install`ed: its go.mod replaces every staging repo
 # with a local path. A small module that requires it and replaces each staging repo
 # with its published v0.Y.Z twin builds the commands.
-if [ ! -f go.mod ]; then
+if [ ! -f go.mod ] || ! grep -q "etcd/server/v3 v${ETCD_VERSION}" go.mod; then
   log "preparing a tools module for k8s.io/kubernetes v${K8S_VERSION}"
   staging_minor="0.$(echo "$K8S_VERSION" | cut -d. -f2-)"
   go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" >/tmp/k8s-mod.json
@@ -45,7 +45,10 @@ if [ ! -f go.mod ]; then
     echo
     echo "go 1.26.0"
     echo
-    echo "require k8s.io/kubernetes v${K8S_VERSION}"
+    echo "require ("
+    echo "	k8s.io/kubernetes v${K8S_VERSION}"
+    echo "	go.etcd.io/etcd/server/v3 v${ETCD_VERSION}"
+    echo ")"
     echo
     grep -E '^\s*k8s.io/[^ ]+ => ./staging' "$gomod" | awk -v v="v${staging_minor}" '{print "replace " $1 " => " $1 " " v}'
   } >go.mod.tmp
@@ -59,6 +62,9 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	// etcd's own go.mod replaces its sibling modules with paths, so it cannot be
+	// `go install`ed either; the version Kubernetes pins builds here.
+	_ "go.etcd.io/etcd/server/v3"
 )
 EOF
   mv go.mod.tmp go.mod
@@ -76,8 +82,8 @@ done
 
 if [ ! -x "$out/etcd" ]; then
   log "building etcd v${ETCD_VERSION}"
-  GOBIN="$out" go install -trimpath -ldflags "-s -w" "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}"
-  mv "$out/server" "$out/etcd"
+  go build -trimpath -ldflags "-s -w" -o "$out/etcd.tmp" "go.etcd.io/etcd/server/v3"
+  mv "$out/etcd.tmp" "$out/etcd"
 fi
 
 for b in kwok kwokctl; do

@@ -1,0 +1,87 @@
+# StarMiner: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STACK := deploy/local/stack.sh
+JEST := npx jest
+
+##@ Setup
+
+.PHONY: install
+install: ## Install npm dependencies and the local stack's components (Kubernetes build, Kafka jars), cached by version
+	npm ci --no-audit --no-fund
+	bash $(STACK) install
+
+.PHONY: gen
+gen: ## Regenerate all generated code (ts-proto types, contract ABIs and bindings)
+	npm run gen:proto
+	npm run gen -w @starminer/contracts
+
+.PHONY: build
+build: ## Compile every workspace (tsc -b)
+	npm run build
+
+.PHONY: lint
+lint: ## ESLint, Prettier and buf lint
+	npx eslint .
+	npx prettier --check .
+	npx buf lint proto
+
+.PHONY: verify
+verify: gen ## Regenerate and fail if the generated code in git is stale
+	@if [ -n "$$(git status --porcelain -- libs/proto/src/gen libs/chain/src/gen)" ]; then \
+	  echo "error: generated code is stale; run 'make gen' and commit the result:"; \
+	  git status --porcelain -- libs/proto/src/gen libs/chain/src/gen; exit 1; fi
+	@echo "generated code is up to date"
+
+##@ Local stack
+
+.PHONY: up
+up: ## Start Postgres, Kafka, anvil and one Kubernetes control plane per region with kwok GPU nodes
+	bash $(STACK) up
+
+.PHONY: down
+down: ## Stop the local stack (data is kept; `make clean` removes it)
+	bash $(STACK) down
+
+.PHONY: status
+status: ## Show which parts of the local stack are running
+	bash $(STACK) status
+
+.PHONY: clean
+clean: ## Stop the local stack and remove its data; remove build output
+	bash $(STACK) clean
+	rm -rf dist libs/*/dist services/*/dist contracts/dist *.tsbuildinfo
+
+.PHONY: demo
+demo: up build ## Start the stack and the services, deploy the contracts and run the demo scenario
+	node scripts/demo.js
+
+##@ Tests
+
+.PHONY: test
+test: up build ## Run every test tier (unit, integration, e2e) against the local stack
+	$(JEST) --selectProjects unit integration e2e
+
+.PHONY: test-unit
+test-unit: ## Unit tests of pure logic (no stack needed)
+	$(JEST) --selectProjects unit
+
+.PHONY: test-int
+test-int: up build ## Integration tests against the real components of the local stack
+	$(JEST) --selectProjects integration
+
+.PHONY: test-e2e
+test-e2e: up build ## Whole-system tests
+	$(JEST) --selectProjects e2e --passWithNoTests
+
+.PHONY: bench
+bench: up build ## Run the benchmarks in bench/ (prints figures, writes bench/results/*.json)
+	npm run bench
+
+##@ Help
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
