@@ -112,7 +112,11 @@ export class EventConsumer<E extends TypedEvent> {
           throw new Error(
             `stalled since ${this.stalled.since.toISOString()}: ${this.stalled.error}`,
           );
-        await withTimeout('postgres ping', 3_000, this.options.pool.query('SELECT 1'));
+        try {
+          await withTimeout('postgres ping', 3_000, this.options.pool.query('SELECT 1'));
+        } catch (err) {
+          throw new Error(`postgres unreachable: ${errorMessage(err)}`, { cause: err });
+        }
       },
     };
   }

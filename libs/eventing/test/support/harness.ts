@@ -1,0 +1,91 @@
+import { requireStackVar } from '@starminer/testing';
+import { Pool } from 'pg';
+import { eventsV1 } from '@starminer/proto';
+import { starminerRegistry, type StarminerEvent } from '../../src/catalogue/starminer-events';
+import { encodeEnvelope } from '../../src/envelope';
+import { KafkaJsBus } from '../../src/kafka/kafkajs-bus';
+import { type OutgoingMessage } from '../../src/kafka/ports';
+import { silentLogger, type Logger } from '../../src/logger';
+import { migrateEventing } from '../../src/postgres/migrations';
+import { completeEnvelope } from '../../src/postgres/outbox-writer';
+import { type Tx } from '../../src/postgres/transaction';
+
+export const registry = starminerRegistry();
+export const databaseUrl = () => requireStackVar('DATABASE_URL');
+export const brokers = () => requireStackVar('KAFKA_BROKERS').split(',');
+
+/** Names unique to this run so tests never share schemas, topics or groups. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** Logs only errors, to keep test output readable through deliberate outages. */
+export const testLogger: Logger = { ...silentLogger, error: (msg, f) => console.error(msg, f) };
+
+export function newBus(clientId: string): KafkaJsBus {
+  return new KafkaJsBus({ clientId, brokers: brokers(), logger: silentLogger });
+}
+
+/** A fresh schema with the eventing tables and an `effects` table handlers insert into. */
+export async function newSchema(pool: Pool, prefix: string): Promise<string> {
+  const schema = uniqueName(prefix);
+  await migrateEventing(pool, schema);
+  // No unique constraint on purpose: a duplicate effect would show as a second row.
+  await pool.query(
+    `CREATE TABLE "${schema}".effects (event_id text NOT NULL, consumer text NOT NULL)`,
+  );
+  return schema;
+}
+
+export async function dropSchema(pool: Pool, schema: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/** The handler every test consumer runs: one effect row per applied event. */
+export function recordEffect(schema: string, consumer: string) {
+  return async (env: { eventId: string }, tx: Tx) => {
+    await tx.query(`INSERT INTO "${schema}".effects (event_id, consumer) VALUES ($1, $2)`, [
+      env.eventId,
+      consumer,
+    ]);
+  };
+}
+
+/** Effect rows per event id. */
+export async function effectCounts(pool: Pool, schema: string): Promise<Map<string, number>> {
+  const r = await pool.query<{ event_id: string; n: string }>(
+    `SELECT event_id, count(*) AS n FROM "${schema}".effects GROUP BY event_id`,
+  );
+  return new Map(r.rows.map((row) => [row.event_id, Number(row.n)]));
+}
+
+export function jobQueued(jobId: string): StarminerEvent {
+  return {
+    ...eventsV1.JobQueued.fromPartial({ jobId, clientId: 'tenant-1', tier: { region: 'us-east' } }),
+    type: 'JobQueued',
+  };
+}
+
+/** A Kafka message carrying a JobQueued envelope, as the relay would send it. */
+export function jobQueuedMessage(
+  topic: string,
+  jobId: string,
+  version: number,
+): { eventId: string; message: OutgoingMessage } {
+  const env = completeEnvelope(registry, jobId, version, jobQueued(jobId));
+  return {
+    eventId: env.eventId,
+    message: {
+      topic,
+      key: jobId,
+      value: encodeEnvelope(registry, env),
+      headers: { 'event-id': env.eventId },
+    },
+  };
+}
+
+export function newPool(connectionString = databaseUrl(), max = 5): Pool {
+  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 2_000 });
+  pool.on('error', () => undefined); // idle clients dropped by a cut proxy
+  return pool;
+}
