@@ -96,7 +96,7 @@ describe('rebalance storm: consumers join and leave while 20,000 events flow', (
     const left: Array<EventConsumer<StarminerEvent>> = [];
     let producerDone = false;
     void producing.then(() => (producerDone = true));
-    for (let after = 0; !producerDone || after++ < 3; ) {
+    for (let after = 0; !producerDone || after++ < 3;) {
       await sleep(1_000 + Math.random() * 1_500);
       const shouldJoin = members.length <= 1 || (members.length < 4 && Math.random() < 0.5);
       if (shouldJoin) await join();
