@@ -21,7 +21,8 @@ build: ## Compile every workspace (tsc -b)
 	npm run build
 
 .PHONY: lint
-lint: ## ESLint, Prettier and buf lint
+lint: ## Type-check everything (tests included), ESLint, Prettier and buf lint
+	npm run --silent typecheck
 	npx eslint .
 	npx prettier --check .
 	npx buf lint proto
@@ -54,7 +55,7 @@ clean: ## Stop the local stack and remove its data; remove build output
 
 .PHONY: demo
 demo: up build ## Start the stack and the services, deploy the contracts and run the demo scenario
-	node scripts/demo.js
+	npx tsx scripts/demo.ts
 
 ##@ Tests
 

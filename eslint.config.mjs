@@ -42,8 +42,14 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node, ...globals.jest } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {
@@ -65,7 +71,8 @@ export default tseslint.config(
           patterns: [
             {
               group: impureModules,
-              message: 'src/domain is pure: no framework or I/O imports. Put I/O in src/infra behind a port.',
+              message:
+                'src/domain is pure: no framework or I/O imports. Put I/O in src/infra behind a port.',
             },
           ],
         },
@@ -86,7 +93,8 @@ export default tseslint.config(
         {
           object: 'process',
           property: 'env',
-          message: "Read the environment only in the service's config.ts, which validates it at boot.",
+          message:
+            "Read the environment only in the service's config.ts, which validates it at boot.",
         },
       ],
     },

@@ -35,6 +35,8 @@ case "$cmd" in
     sed 's/^/  /' "$(run_dir)/stack.env"
     ;;
   down)
+    # Services first: they hold connections to everything below them.
+    [ $# -gt 0 ] || bash "$here/services.sh" stop
     for c in "${reversed[@]}"; do bash "$(script_of "$c")" stop; done
     log "local stack stopped"
     ;;
@@ -42,6 +44,7 @@ case "$cmd" in
     for c in "${components[@]}"; do bash "$(script_of "$c")" status; done
     ;;
   clean)
+    bash "$here/services.sh" stop
     for c in "${reversed[@]}"; do bash "$(script_of "$c")" stop; done
     rm -rf "$(run_dir)"
     log "local stack stopped and its data removed ($(run_dir))"

@@ -20,8 +20,10 @@ function fail(msg) {
 function loadSpec() {
   const spec = YAML.parse(fs.readFileSync(specFile, 'utf8'));
   for (const p of spec.pools) {
-    if (!spec.products[p.product]) fail(`${specFile}: pool ${p.pool} names unknown product ${p.product}`);
-    if (!spec.providers[p.provider]) fail(`${specFile}: pool ${p.pool} names unknown provider ${p.provider}`);
+    if (!spec.products[p.product])
+      fail(`${specFile}: pool ${p.pool} names unknown product ${p.product}`);
+    if (!spec.providers[p.provider])
+      fail(`${specFile}: pool ${p.pool} names unknown provider ${p.provider}`);
   }
   return spec;
 }
@@ -81,7 +83,9 @@ function main(argv) {
     const pool = spec.pools.find((p) => p.region === region && p.pool === poolName);
     if (!pool) {
       const known = spec.pools.filter((p) => p.region === region).map((p) => p.pool);
-      fail(`no pool '${poolName}' in region '${region}' (pools there: ${known.join(', ') || 'none'})`);
+      fail(
+        `no pool '${poolName}' in region '${region}' (pools there: ${known.join(', ') || 'none'})`,
+      );
     }
     if (!/^\d+$/.test(index)) fail(`node index must be a whole number, got '${index}'`);
     items = [nodeManifest(spec, pool, Number(index))];

@@ -1,2 +1,2 @@
-export { stackEnv, requireStackVar, regionKubeconfig, stackRegions } from './stack';
+export { stackEnv, stackRunDir, requireStackVar, regionKubeconfig, stackRegions } from './stack';
 export { waitUntil } from './wait';

@@ -1,5 +1,13 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { readStackEnv } = require('./stack-env') as { readStackEnv: () => Record<string, string> };
+const { readStackEnv, runDir } = require('./stack-env') as {
+  readStackEnv: () => Record<string, string>;
+  runDir: () => string;
+};
+
+/** Directory of the running stack's data, logs and stack.env (STARMINER_RUN). */
+export function stackRunDir(): string {
+  return runDir();
+}
 
 /** Endpoints of the running local stack (deploy/local's stack.env, overridden by the environment). */
 export function stackEnv(): Record<string, string> {

@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema, url } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'chain-indexer', httpPort: 8086, grpcPort: 50056 }),
+  ...serviceConfigSchema({ service: 'chain-indexer', httpPort: 8086, grpcPort: 9096 }),
   /** JSON-RPC endpoint of the EVM node the indexer follows. */
   CHAIN_RPC_URL: url({ protocols: ['http', 'https'] }),
 };

@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'gateway', httpPort: 8080, grpcPort: 50050 }),
+  ...serviceConfigSchema({ service: 'gateway', httpPort: 8080, grpcPort: 9090 }),
 };
 
 export type GatewayConfig = ConfigOf<typeof schema>;

@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'matchmaker', httpPort: 8081, grpcPort: 50051 }),
+  ...serviceConfigSchema({ service: 'matchmaker', httpPort: 8081, grpcPort: 9091 }),
 };
 
 export type MatchmakerConfig = ConfigOf<typeof schema>;

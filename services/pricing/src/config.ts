@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'pricing', httpPort: 8082, grpcPort: 50052 }),
+  ...serviceConfigSchema({ service: 'pricing', httpPort: 8082, grpcPort: 9092 }),
 };
 
 export type PricingConfig = ConfigOf<typeof schema>;

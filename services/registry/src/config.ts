@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'registry', httpPort: 8083, grpcPort: 50053 }),
+  ...serviceConfigSchema({ service: 'registry', httpPort: 8083, grpcPort: 9093 }),
 };
 
 export type RegistryConfig = ConfigOf<typeof schema>;

@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'reputation', httpPort: 8084, grpcPort: 50054 }),
+  ...serviceConfigSchema({ service: 'reputation', httpPort: 8084, grpcPort: 9094 }),
 };
 
 export type ReputationConfig = ConfigOf<typeof schema>;

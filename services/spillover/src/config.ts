@@ -1,7 +1,7 @@
 import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
 
 const schema = {
-  ...serviceConfigSchema({ service: 'spillover', httpPort: 8085, grpcPort: 50055 }),
+  ...serviceConfigSchema({ service: 'spillover', httpPort: 8085, grpcPort: 9095 }),
 };
 
 export type SpilloverConfig = ConfigOf<typeof schema>;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The StarMiner services, built (npm run build) and run as background processes against the
+# local stack. Each gets the stack's endpoints (stack.env) and the deployments file.
+# usage: services.sh start|stop|status [service...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/versions.env"
+source "$here/lib.sh"
+
+root=$(repo_root)
+all=(chain-indexer registry pricing reputation matchmaker spillover gateway)
+cmd=${1:-}; shift || true
+names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
+
+http_port() {
+  case "$1" in
+    gateway) echo 8080 ;; matchmaker) echo 8081 ;; pricing) echo 8082 ;; registry) echo 8083 ;;
+    reputation) echo 8084 ;; spillover) echo 8085 ;; chain-indexer) echo 8086 ;;
+    *) die "unknown service '$1' (known: ${all[*]})" ;;
+  esac
+}
+for s in "${names[@]}"; do http_port "$s" >/dev/null; done
+
+ready() { curl -sf "http://127.0.0.1:$1/readyz" >/dev/null; }
+
+case "$cmd" in
+  start)
+    [ -f "$(run_dir)/stack.env" ] || die "the local stack is not running: start it with 'make up'"
+    mkdir -p "$(run_dir)/logs"
+    for s in "${names[@]}"; do
+      main="$root/services/$s/dist/main.js"
+      [ -f "$main" ] || die "$main is missing: build first with 'npm run build'"
+      if is_running "svc-$s"; then continue; fi
+      # stack.env's variables plus the deployments file, exported into the service's environment.
+      start_bg "svc-$s" "$(run_dir)/logs/$s.log" env $(grep -E '^[A-Z0-9_]+=' "$(run_dir)/stack.env" | xargs) \
+        DEPLOYMENTS_FILE="$(run_dir)/deployments.json" node "$main"
+    done
+    for s in "${names[@]}"; do
+      port=$(http_port "$s")
+      wait_for "service $s (http://127.0.0.1:$port/readyz; log $(run_dir)/logs/$s.log)" 90 ready "$port"
+      log "$s ready on http://127.0.0.1:$port"
+    done
+    ;;
+  stop)
+    for s in "${names[@]}"; do stop_bg "svc-$s"; done
+    ;;
+  status)
+    for s in "${names[@]}"; do
+      port=$(http_port "$s")
+      if is_running "svc-$s"; then
+        if ready "$port"; then echo "$s: ready on :$port"; else echo "$s: running, not ready (:$port/readyz)"; fi
+      else echo "$s: stopped"; fi
+    done
+    ;;
+  *) die "usage: $0 start|stop|status [service...]" ;;
+esac
