@@ -36,7 +36,7 @@ export interface EncodedEvent {
  * type -> (encode, decode, topic, schemaVersion). `E` is the union of the events registered,
  * so `encode` accepts exactly those and `decode` returns that union.
  */
-export class EventRegistry<E extends TypedEvent = TypedEvent> {
+export class EventRegistry<E extends TypedEvent = never> {
   private readonly definitions = new Map<string, EventDefinition>();
 
   /**

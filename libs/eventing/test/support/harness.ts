@@ -59,7 +59,7 @@ export async function effectCounts(pool: Pool, schema: string): Promise<Map<stri
   return new Map(r.rows.map((row) => [row.event_id, Number(row.n)]));
 }
 
-export function jobQueued(jobId: string): StarminerEvent {
+export function jobQueued(jobId: string): Extract<StarminerEvent, { type: 'JobQueued' }> {
   return {
     ...eventsV1.JobQueued.fromPartial({ jobId, clientId: 'tenant-1', tier: { region: 'us-east' } }),
     type: 'JobQueued',
