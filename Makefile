@@ -26,6 +26,16 @@ lint: ## Type-check everything (tests included), ESLint, Prettier and buf lint
 	npx eslint .
 	npx prettier --check .
 	npx buf lint proto
+	$(MAKE) --no-print-directory breaking
+
+# The protos' wire compatibility against an earlier commit (default: the previous one).
+# A change that breaks readers belongs in a new versioned package (v2) beside the old one.
+BUF_AGAINST ?= HEAD~1
+.PHONY: breaking
+breaking: ## buf breaking: fail if the protos broke compatibility with $(BUF_AGAINST)
+	@if git cat-file -e "$(BUF_AGAINST):proto/buf.yaml" 2>/dev/null; then \
+	  npx buf breaking proto --against '.git#ref=$(BUF_AGAINST),subdir=proto' && echo "protos compatible with $(BUF_AGAINST)"; \
+	else echo "no protos at $(BUF_AGAINST): nothing to compare"; fi
 
 .PHONY: verify
 verify: gen ## Regenerate and fail if the generated code in git is stale
