@@ -71,24 +71,153 @@ export function escrowStatusToJSON(object: EscrowStatus): string {
   }
 }
 
+export enum ParticipantRole {
+  PARTICIPANT_ROLE_UNSPECIFIED = 0,
+  PARTICIPANT_ROLE_PROVIDER = 1,
+  PARTICIPANT_ROLE_VALIDATOR = 2,
+  PARTICIPANT_ROLE_CLIENT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function participantRoleFromJSON(object: any): ParticipantRole {
+  switch (object) {
+    case 0:
+    case "PARTICIPANT_ROLE_UNSPECIFIED":
+      return ParticipantRole.PARTICIPANT_ROLE_UNSPECIFIED;
+    case 1:
+    case "PARTICIPANT_ROLE_PROVIDER":
+      return ParticipantRole.PARTICIPANT_ROLE_PROVIDER;
+    case 2:
+    case "PARTICIPANT_ROLE_VALIDATOR":
+      return ParticipantRole.PARTICIPANT_ROLE_VALIDATOR;
+    case 3:
+    case "PARTICIPANT_ROLE_CLIENT":
+      return ParticipantRole.PARTICIPANT_ROLE_CLIENT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ParticipantRole.UNRECOGNIZED;
+  }
+}
+
+export function participantRoleToJSON(object: ParticipantRole): string {
+  switch (object) {
+    case ParticipantRole.PARTICIPANT_ROLE_UNSPECIFIED:
+      return "PARTICIPANT_ROLE_UNSPECIFIED";
+    case ParticipantRole.PARTICIPANT_ROLE_PROVIDER:
+      return "PARTICIPANT_ROLE_PROVIDER";
+    case ParticipantRole.PARTICIPANT_ROLE_VALIDATOR:
+      return "PARTICIPANT_ROLE_VALIDATOR";
+    case ParticipantRole.PARTICIPANT_ROLE_CLIENT:
+      return "PARTICIPANT_ROLE_CLIENT";
+    case ParticipantRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum TokenFlowKind {
+  TOKEN_FLOW_KIND_UNSPECIFIED = 0,
+  /** TOKEN_FLOW_KIND_TRANSFER - An AGPU Transfer log. */
+  TOKEN_FLOW_KIND_TRANSFER = 1,
+  /** TOKEN_FLOW_KIND_ESCROW_CREDIT - A credit inside JobEscrow (settlement payout, refund, reclaim), withdrawn later. */
+  TOKEN_FLOW_KIND_ESCROW_CREDIT = 2,
+  /** TOKEN_FLOW_KIND_PROTOCOL_FEE - The protocol fee of a settlement, accrued in JobEscrow for the RewardDistributor. */
+  TOKEN_FLOW_KIND_PROTOCOL_FEE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function tokenFlowKindFromJSON(object: any): TokenFlowKind {
+  switch (object) {
+    case 0:
+    case "TOKEN_FLOW_KIND_UNSPECIFIED":
+      return TokenFlowKind.TOKEN_FLOW_KIND_UNSPECIFIED;
+    case 1:
+    case "TOKEN_FLOW_KIND_TRANSFER":
+      return TokenFlowKind.TOKEN_FLOW_KIND_TRANSFER;
+    case 2:
+    case "TOKEN_FLOW_KIND_ESCROW_CREDIT":
+      return TokenFlowKind.TOKEN_FLOW_KIND_ESCROW_CREDIT;
+    case 3:
+    case "TOKEN_FLOW_KIND_PROTOCOL_FEE":
+      return TokenFlowKind.TOKEN_FLOW_KIND_PROTOCOL_FEE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return TokenFlowKind.UNRECOGNIZED;
+  }
+}
+
+export function tokenFlowKindToJSON(object: TokenFlowKind): string {
+  switch (object) {
+    case TokenFlowKind.TOKEN_FLOW_KIND_UNSPECIFIED:
+      return "TOKEN_FLOW_KIND_UNSPECIFIED";
+    case TokenFlowKind.TOKEN_FLOW_KIND_TRANSFER:
+      return "TOKEN_FLOW_KIND_TRANSFER";
+    case TokenFlowKind.TOKEN_FLOW_KIND_ESCROW_CREDIT:
+      return "TOKEN_FLOW_KIND_ESCROW_CREDIT";
+    case TokenFlowKind.TOKEN_FLOW_KIND_PROTOCOL_FEE:
+      return "TOKEN_FLOW_KIND_PROTOCOL_FEE";
+    case TokenFlowKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Position of what was read: the block the mirrored state is current at. */
 export interface ChainCursor {
   chainId: string;
   blockNumber: string;
   /** 0x-prefixed 32-byte hash. */
   blockHash: string;
+  /** Highest block the indexer treats as final (reorgs at or below it halt indexing). */
+  finalizedBlockNumber: string;
+}
+
+/** Where a mirrored fact comes from: one log, by its sortable checkpoint. */
+export interface LogPosition {
+  /**
+   * Sortable checkpoint: zero-padded decimal chain id, block number, transaction index and
+   * log index, so string order is chain order.
+   */
+  checkpoint: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  transactionIndex: number;
+  logIndex: number;
 }
 
 export interface Escrow {
+  /** Service job id (UUID) when the on-chain id encodes one, else the 0x bytes32. */
   jobId: string;
   client: string;
   deposit: TokenAmount | undefined;
   status: EscrowStatus;
   /** Block of the last event that changed this escrow. */
   updatedAtBlock: string;
+  /** 0x bytes32 id as the contract knows it. */
+  chainJobId: string;
+  pricePerGpuSecond: TokenAmount | undefined;
+  maxGpuSeconds: string;
+  /** 0x bytes32 pricing tier. */
+  tier: string;
+  /** Unix seconds after which the client may reclaim. */
+  deadline: string;
+  /** Quote nonce the deposit spent. */
+  quoteNonce: string;
+  /** Set once settled. */
+  provider: string;
+  gpuSeconds: string;
+  providerPayout: TokenAmount | undefined;
+  clientRefund: TokenAmount | undefined;
+  protocolFee: TokenAmount | undefined;
+  fundedAt: LogPosition | undefined;
+  closedAt: LogPosition | undefined;
 }
 
 export interface GetEscrowRequest {
+  /** UUID or 0x bytes32. */
   jobId: string;
 }
 
@@ -101,7 +230,13 @@ export interface Stake {
   provider: string;
   staked: TokenAmount | undefined;
   unbonding: TokenAmount | undefined;
-  slashed: TokenAmount | undefined;
+  slashed:
+    | TokenAmount
+    | undefined;
+  /** Unix seconds when the unbonding bucket can be withdrawn; 0 when empty. */
+  unbondReadyAt: string;
+  withdrawn: TokenAmount | undefined;
+  updatedAt: LogPosition | undefined;
 }
 
 export interface GetStakeRequest {
@@ -113,8 +248,76 @@ export interface GetStakeResponse {
   cursor: ChainCursor | undefined;
 }
 
+export interface Provider {
+  account: string;
+  roles: ParticipantRole[];
+  metadataUri: string;
+  /** Region names (bytes32 decoded as text when it is text). */
+  regions: string[];
+  stake:
+    | Stake
+    | undefined;
+  /** Registered as a provider with at least the deployment's minimum stake bonded. */
+  active: boolean;
+  updatedAt: LogPosition | undefined;
+}
+
+export interface GetProviderRequest {
+  account: string;
+}
+
+export interface GetProviderResponse {
+  provider: Provider | undefined;
+  cursor: ChainCursor | undefined;
+}
+
+export interface TokenFlow {
+  kind: TokenFlowKind;
+  from: string;
+  to: string;
+  amount:
+    | TokenAmount
+    | undefined;
+  /** Job the flow belongs to, if any (same id form as Escrow.job_id). */
+  jobId: string;
+  log:
+    | LogPosition
+    | undefined;
+  /** Checkpoint plus the flow's index inside its log: the paging cursor. */
+  cursor: string;
+}
+
+export interface ListTokenFlowsByAddressRequest {
+  address: string;
+  /** At most 500; 50 when 0. */
+  pageSize: number;
+  /** next_page_token of the previous page; empty for the first. */
+  pageToken: string;
+  newestFirst: boolean;
+}
+
+export interface ListTokenFlowsByAddressResponse {
+  flows: TokenFlow[];
+  /** Empty when there is no further page. */
+  nextPageToken: string;
+  cursor: ChainCursor | undefined;
+}
+
+export interface ListTokenFlowsByJobRequest {
+  jobId: string;
+  pageSize: number;
+  pageToken: string;
+  newestFirst: boolean;
+}
+
+export interface ListTokenFlowsByJobResponse {
+  flows: TokenFlow[];
+  nextPageToken: string;
+  cursor: ChainCursor | undefined;
+}
+
 function createBaseChainCursor(): ChainCursor {
-  return { chainId: "0", blockNumber: "0", blockHash: "" };
+  return { chainId: "0", blockNumber: "0", blockHash: "", finalizedBlockNumber: "0" };
 }
 
 export const ChainCursor: MessageFns<ChainCursor> = {
@@ -127,6 +330,9 @@ export const ChainCursor: MessageFns<ChainCursor> = {
     }
     if (message.blockHash !== "") {
       writer.uint32(26).string(message.blockHash);
+    }
+    if (message.finalizedBlockNumber !== "0") {
+      writer.uint32(32).uint64(message.finalizedBlockNumber);
     }
     return writer;
   },
@@ -168,6 +374,14 @@ export const ChainCursor: MessageFns<ChainCursor> = {
             message.blockHash = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.finalizedBlockNumber = reader.uint64().toString();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -197,6 +411,11 @@ export const ChainCursor: MessageFns<ChainCursor> = {
         : isSet(object.block_hash)
         ? globalThis.String(object.block_hash)
         : "",
+      finalizedBlockNumber: isSet(object.finalizedBlockNumber)
+        ? globalThis.String(object.finalizedBlockNumber)
+        : isSet(object.finalized_block_number)
+        ? globalThis.String(object.finalized_block_number)
+        : "0",
     };
   },
 
@@ -211,6 +430,9 @@ export const ChainCursor: MessageFns<ChainCursor> = {
     if (message.blockHash !== "") {
       obj.blockHash = message.blockHash;
     }
+    if (message.finalizedBlockNumber !== "0") {
+      obj.finalizedBlockNumber = message.finalizedBlockNumber;
+    }
     return obj;
   },
 
@@ -222,12 +444,201 @@ export const ChainCursor: MessageFns<ChainCursor> = {
     message.chainId = object.chainId ?? "0";
     message.blockNumber = object.blockNumber ?? "0";
     message.blockHash = object.blockHash ?? "";
+    message.finalizedBlockNumber = object.finalizedBlockNumber ?? "0";
+    return message;
+  },
+};
+
+function createBaseLogPosition(): LogPosition {
+  return { checkpoint: "", blockNumber: "0", blockHash: "", transactionHash: "", transactionIndex: 0, logIndex: 0 };
+}
+
+export const LogPosition: MessageFns<LogPosition> = {
+  encode(message: LogPosition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checkpoint !== "") {
+      writer.uint32(10).string(message.checkpoint);
+    }
+    if (message.blockNumber !== "0") {
+      writer.uint32(16).uint64(message.blockNumber);
+    }
+    if (message.blockHash !== "") {
+      writer.uint32(26).string(message.blockHash);
+    }
+    if (message.transactionHash !== "") {
+      writer.uint32(34).string(message.transactionHash);
+    }
+    if (message.transactionIndex !== 0) {
+      writer.uint32(40).uint32(message.transactionIndex);
+    }
+    if (message.logIndex !== 0) {
+      writer.uint32(48).uint32(message.logIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogPosition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogPosition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.checkpoint = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.blockNumber = reader.uint64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.blockHash = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.transactionHash = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.transactionIndex = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.logIndex = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogPosition {
+    return {
+      checkpoint: isSet(object.checkpoint) ? globalThis.String(object.checkpoint) : "",
+      blockNumber: isSet(object.blockNumber)
+        ? globalThis.String(object.blockNumber)
+        : isSet(object.block_number)
+        ? globalThis.String(object.block_number)
+        : "0",
+      blockHash: isSet(object.blockHash)
+        ? globalThis.String(object.blockHash)
+        : isSet(object.block_hash)
+        ? globalThis.String(object.block_hash)
+        : "",
+      transactionHash: isSet(object.transactionHash)
+        ? globalThis.String(object.transactionHash)
+        : isSet(object.transaction_hash)
+        ? globalThis.String(object.transaction_hash)
+        : "",
+      transactionIndex: isSet(object.transactionIndex)
+        ? globalThis.Number(object.transactionIndex)
+        : isSet(object.transaction_index)
+        ? globalThis.Number(object.transaction_index)
+        : 0,
+      logIndex: isSet(object.logIndex)
+        ? globalThis.Number(object.logIndex)
+        : isSet(object.log_index)
+        ? globalThis.Number(object.log_index)
+        : 0,
+    };
+  },
+
+  toJSON(message: LogPosition): unknown {
+    const obj: any = {};
+    if (message.checkpoint !== "") {
+      obj.checkpoint = message.checkpoint;
+    }
+    if (message.blockNumber !== "0") {
+      obj.blockNumber = message.blockNumber;
+    }
+    if (message.blockHash !== "") {
+      obj.blockHash = message.blockHash;
+    }
+    if (message.transactionHash !== "") {
+      obj.transactionHash = message.transactionHash;
+    }
+    if (message.transactionIndex !== 0) {
+      obj.transactionIndex = Math.round(message.transactionIndex);
+    }
+    if (message.logIndex !== 0) {
+      obj.logIndex = Math.round(message.logIndex);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogPosition>): LogPosition {
+    return LogPosition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LogPosition>): LogPosition {
+    const message = createBaseLogPosition();
+    message.checkpoint = object.checkpoint ?? "";
+    message.blockNumber = object.blockNumber ?? "0";
+    message.blockHash = object.blockHash ?? "";
+    message.transactionHash = object.transactionHash ?? "";
+    message.transactionIndex = object.transactionIndex ?? 0;
+    message.logIndex = object.logIndex ?? 0;
     return message;
   },
 };
 
 function createBaseEscrow(): Escrow {
-  return { jobId: "", client: "", deposit: undefined, status: 0, updatedAtBlock: "0" };
+  return {
+    jobId: "",
+    client: "",
+    deposit: undefined,
+    status: 0,
+    updatedAtBlock: "0",
+    chainJobId: "",
+    pricePerGpuSecond: undefined,
+    maxGpuSeconds: "0",
+    tier: "",
+    deadline: "0",
+    quoteNonce: "",
+    provider: "",
+    gpuSeconds: "0",
+    providerPayout: undefined,
+    clientRefund: undefined,
+    protocolFee: undefined,
+    fundedAt: undefined,
+    closedAt: undefined,
+  };
 }
 
 export const Escrow: MessageFns<Escrow> = {
@@ -246,6 +657,45 @@ export const Escrow: MessageFns<Escrow> = {
     }
     if (message.updatedAtBlock !== "0") {
       writer.uint32(40).uint64(message.updatedAtBlock);
+    }
+    if (message.chainJobId !== "") {
+      writer.uint32(50).string(message.chainJobId);
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(58).fork()).join();
+    }
+    if (message.maxGpuSeconds !== "0") {
+      writer.uint32(64).uint64(message.maxGpuSeconds);
+    }
+    if (message.tier !== "") {
+      writer.uint32(74).string(message.tier);
+    }
+    if (message.deadline !== "0") {
+      writer.uint32(80).uint64(message.deadline);
+    }
+    if (message.quoteNonce !== "") {
+      writer.uint32(90).string(message.quoteNonce);
+    }
+    if (message.provider !== "") {
+      writer.uint32(98).string(message.provider);
+    }
+    if (message.gpuSeconds !== "0") {
+      writer.uint32(104).uint64(message.gpuSeconds);
+    }
+    if (message.providerPayout !== undefined) {
+      TokenAmount.encode(message.providerPayout, writer.uint32(114).fork()).join();
+    }
+    if (message.clientRefund !== undefined) {
+      TokenAmount.encode(message.clientRefund, writer.uint32(122).fork()).join();
+    }
+    if (message.protocolFee !== undefined) {
+      TokenAmount.encode(message.protocolFee, writer.uint32(130).fork()).join();
+    }
+    if (message.fundedAt !== undefined) {
+      LogPosition.encode(message.fundedAt, writer.uint32(138).fork()).join();
+    }
+    if (message.closedAt !== undefined) {
+      LogPosition.encode(message.closedAt, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -303,6 +753,110 @@ export const Escrow: MessageFns<Escrow> = {
             message.updatedAtBlock = reader.uint64().toString();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.chainJobId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.maxGpuSeconds = reader.uint64().toString();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.tier = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.deadline = reader.uint64().toString();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.quoteNonce = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.gpuSeconds = reader.uint64().toString();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.providerPayout = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.clientRefund = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.protocolFee = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.fundedAt = LogPosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.closedAt = LogPosition.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -330,6 +884,59 @@ export const Escrow: MessageFns<Escrow> = {
         : isSet(object.updated_at_block)
         ? globalThis.String(object.updated_at_block)
         : "0",
+      chainJobId: isSet(object.chainJobId)
+        ? globalThis.String(object.chainJobId)
+        : isSet(object.chain_job_id)
+        ? globalThis.String(object.chain_job_id)
+        : "",
+      pricePerGpuSecond: isSet(object.pricePerGpuSecond)
+        ? TokenAmount.fromJSON(object.pricePerGpuSecond)
+        : isSet(object.price_per_gpu_second)
+        ? TokenAmount.fromJSON(object.price_per_gpu_second)
+        : undefined,
+      maxGpuSeconds: isSet(object.maxGpuSeconds)
+        ? globalThis.String(object.maxGpuSeconds)
+        : isSet(object.max_gpu_seconds)
+        ? globalThis.String(object.max_gpu_seconds)
+        : "0",
+      tier: isSet(object.tier) ? globalThis.String(object.tier) : "",
+      deadline: isSet(object.deadline) ? globalThis.String(object.deadline) : "0",
+      quoteNonce: isSet(object.quoteNonce)
+        ? globalThis.String(object.quoteNonce)
+        : isSet(object.quote_nonce)
+        ? globalThis.String(object.quote_nonce)
+        : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      gpuSeconds: isSet(object.gpuSeconds)
+        ? globalThis.String(object.gpuSeconds)
+        : isSet(object.gpu_seconds)
+        ? globalThis.String(object.gpu_seconds)
+        : "0",
+      providerPayout: isSet(object.providerPayout)
+        ? TokenAmount.fromJSON(object.providerPayout)
+        : isSet(object.provider_payout)
+        ? TokenAmount.fromJSON(object.provider_payout)
+        : undefined,
+      clientRefund: isSet(object.clientRefund)
+        ? TokenAmount.fromJSON(object.clientRefund)
+        : isSet(object.client_refund)
+        ? TokenAmount.fromJSON(object.client_refund)
+        : undefined,
+      protocolFee: isSet(object.protocolFee)
+        ? TokenAmount.fromJSON(object.protocolFee)
+        : isSet(object.protocol_fee)
+        ? TokenAmount.fromJSON(object.protocol_fee)
+        : undefined,
+      fundedAt: isSet(object.fundedAt)
+        ? LogPosition.fromJSON(object.fundedAt)
+        : isSet(object.funded_at)
+        ? LogPosition.fromJSON(object.funded_at)
+        : undefined,
+      closedAt: isSet(object.closedAt)
+        ? LogPosition.fromJSON(object.closedAt)
+        : isSet(object.closed_at)
+        ? LogPosition.fromJSON(object.closed_at)
+        : undefined,
     };
   },
 
@@ -350,6 +957,45 @@ export const Escrow: MessageFns<Escrow> = {
     if (message.updatedAtBlock !== "0") {
       obj.updatedAtBlock = message.updatedAtBlock;
     }
+    if (message.chainJobId !== "") {
+      obj.chainJobId = message.chainJobId;
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      obj.pricePerGpuSecond = TokenAmount.toJSON(message.pricePerGpuSecond);
+    }
+    if (message.maxGpuSeconds !== "0") {
+      obj.maxGpuSeconds = message.maxGpuSeconds;
+    }
+    if (message.tier !== "") {
+      obj.tier = message.tier;
+    }
+    if (message.deadline !== "0") {
+      obj.deadline = message.deadline;
+    }
+    if (message.quoteNonce !== "") {
+      obj.quoteNonce = message.quoteNonce;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.gpuSeconds !== "0") {
+      obj.gpuSeconds = message.gpuSeconds;
+    }
+    if (message.providerPayout !== undefined) {
+      obj.providerPayout = TokenAmount.toJSON(message.providerPayout);
+    }
+    if (message.clientRefund !== undefined) {
+      obj.clientRefund = TokenAmount.toJSON(message.clientRefund);
+    }
+    if (message.protocolFee !== undefined) {
+      obj.protocolFee = TokenAmount.toJSON(message.protocolFee);
+    }
+    if (message.fundedAt !== undefined) {
+      obj.fundedAt = LogPosition.toJSON(message.fundedAt);
+    }
+    if (message.closedAt !== undefined) {
+      obj.closedAt = LogPosition.toJSON(message.closedAt);
+    }
     return obj;
   },
 
@@ -365,6 +1011,31 @@ export const Escrow: MessageFns<Escrow> = {
       : undefined;
     message.status = object.status ?? 0;
     message.updatedAtBlock = object.updatedAtBlock ?? "0";
+    message.chainJobId = object.chainJobId ?? "";
+    message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
+      ? TokenAmount.fromPartial(object.pricePerGpuSecond)
+      : undefined;
+    message.maxGpuSeconds = object.maxGpuSeconds ?? "0";
+    message.tier = object.tier ?? "";
+    message.deadline = object.deadline ?? "0";
+    message.quoteNonce = object.quoteNonce ?? "";
+    message.provider = object.provider ?? "";
+    message.gpuSeconds = object.gpuSeconds ?? "0";
+    message.providerPayout = (object.providerPayout !== undefined && object.providerPayout !== null)
+      ? TokenAmount.fromPartial(object.providerPayout)
+      : undefined;
+    message.clientRefund = (object.clientRefund !== undefined && object.clientRefund !== null)
+      ? TokenAmount.fromPartial(object.clientRefund)
+      : undefined;
+    message.protocolFee = (object.protocolFee !== undefined && object.protocolFee !== null)
+      ? TokenAmount.fromPartial(object.protocolFee)
+      : undefined;
+    message.fundedAt = (object.fundedAt !== undefined && object.fundedAt !== null)
+      ? LogPosition.fromPartial(object.fundedAt)
+      : undefined;
+    message.closedAt = (object.closedAt !== undefined && object.closedAt !== null)
+      ? LogPosition.fromPartial(object.closedAt)
+      : undefined;
     return message;
   },
 };
@@ -532,7 +1203,15 @@ export const GetEscrowResponse: MessageFns<GetEscrowResponse> = {
 };
 
 function createBaseStake(): Stake {
-  return { provider: "", staked: undefined, unbonding: undefined, slashed: undefined };
+  return {
+    provider: "",
+    staked: undefined,
+    unbonding: undefined,
+    slashed: undefined,
+    unbondReadyAt: "0",
+    withdrawn: undefined,
+    updatedAt: undefined,
+  };
 }
 
 export const Stake: MessageFns<Stake> = {
@@ -548,6 +1227,15 @@ export const Stake: MessageFns<Stake> = {
     }
     if (message.slashed !== undefined) {
       TokenAmount.encode(message.slashed, writer.uint32(34).fork()).join();
+    }
+    if (message.unbondReadyAt !== "0") {
+      writer.uint32(40).uint64(message.unbondReadyAt);
+    }
+    if (message.withdrawn !== undefined) {
+      TokenAmount.encode(message.withdrawn, writer.uint32(50).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      LogPosition.encode(message.updatedAt, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -597,6 +1285,30 @@ export const Stake: MessageFns<Stake> = {
             message.slashed = TokenAmount.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.unbondReadyAt = reader.uint64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.withdrawn = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updatedAt = LogPosition.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -615,6 +1327,17 @@ export const Stake: MessageFns<Stake> = {
       staked: isSet(object.staked) ? TokenAmount.fromJSON(object.staked) : undefined,
       unbonding: isSet(object.unbonding) ? TokenAmount.fromJSON(object.unbonding) : undefined,
       slashed: isSet(object.slashed) ? TokenAmount.fromJSON(object.slashed) : undefined,
+      unbondReadyAt: isSet(object.unbondReadyAt)
+        ? globalThis.String(object.unbondReadyAt)
+        : isSet(object.unbond_ready_at)
+        ? globalThis.String(object.unbond_ready_at)
+        : "0",
+      withdrawn: isSet(object.withdrawn) ? TokenAmount.fromJSON(object.withdrawn) : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? LogPosition.fromJSON(object.updatedAt)
+        : isSet(object.updated_at)
+        ? LogPosition.fromJSON(object.updated_at)
+        : undefined,
     };
   },
 
@@ -631,6 +1354,15 @@ export const Stake: MessageFns<Stake> = {
     }
     if (message.slashed !== undefined) {
       obj.slashed = TokenAmount.toJSON(message.slashed);
+    }
+    if (message.unbondReadyAt !== "0") {
+      obj.unbondReadyAt = message.unbondReadyAt;
+    }
+    if (message.withdrawn !== undefined) {
+      obj.withdrawn = TokenAmount.toJSON(message.withdrawn);
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = LogPosition.toJSON(message.updatedAt);
     }
     return obj;
   },
@@ -649,6 +1381,13 @@ export const Stake: MessageFns<Stake> = {
       : undefined;
     message.slashed = (object.slashed !== undefined && object.slashed !== null)
       ? TokenAmount.fromPartial(object.slashed)
+      : undefined;
+    message.unbondReadyAt = object.unbondReadyAt ?? "0";
+    message.withdrawn = (object.withdrawn !== undefined && object.withdrawn !== null)
+      ? TokenAmount.fromPartial(object.withdrawn)
+      : undefined;
+    message.updatedAt = (object.updatedAt !== undefined && object.updatedAt !== null)
+      ? LogPosition.fromPartial(object.updatedAt)
       : undefined;
     return message;
   },
@@ -808,7 +1547,1010 @@ export const GetStakeResponse: MessageFns<GetStakeResponse> = {
   },
 };
 
-/** Contract state mirrored from the chain at the configured confirmation depth. */
+function createBaseProvider(): Provider {
+  return {
+    account: "",
+    roles: [],
+    metadataUri: "",
+    regions: [],
+    stake: undefined,
+    active: false,
+    updatedAt: undefined,
+  };
+}
+
+export const Provider: MessageFns<Provider> = {
+  encode(message: Provider, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.roles.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.roles) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.metadataUri !== "") {
+      writer.uint32(26).string(message.metadataUri);
+    }
+    for (const v of message.regions) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.stake !== undefined) {
+      Stake.encode(message.stake, writer.uint32(42).fork()).join();
+    }
+    if (message.active !== false) {
+      writer.uint32(48).bool(message.active);
+    }
+    if (message.updatedAt !== undefined) {
+      LogPosition.encode(message.updatedAt, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Provider {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProvider();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.roles.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.roles.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.metadataUri = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.regions.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stake = Stake.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updatedAt = LogPosition.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Provider {
+    return {
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => participantRoleFromJSON(e)) : [],
+      metadataUri: isSet(object.metadataUri)
+        ? globalThis.String(object.metadataUri)
+        : isSet(object.metadata_uri)
+        ? globalThis.String(object.metadata_uri)
+        : "",
+      regions: globalThis.Array.isArray(object?.regions) ? object.regions.map((e: any) => globalThis.String(e)) : [],
+      stake: isSet(object.stake) ? Stake.fromJSON(object.stake) : undefined,
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+      updatedAt: isSet(object.updatedAt)
+        ? LogPosition.fromJSON(object.updatedAt)
+        : isSet(object.updated_at)
+        ? LogPosition.fromJSON(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Provider): unknown {
+    const obj: any = {};
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.roles?.length) {
+      obj.roles = message.roles.map((e) => participantRoleToJSON(e));
+    }
+    if (message.metadataUri !== "") {
+      obj.metadataUri = message.metadataUri;
+    }
+    if (message.regions?.length) {
+      obj.regions = message.regions;
+    }
+    if (message.stake !== undefined) {
+      obj.stake = Stake.toJSON(message.stake);
+    }
+    if (message.active !== false) {
+      obj.active = message.active;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = LogPosition.toJSON(message.updatedAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Provider>): Provider {
+    return Provider.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Provider>): Provider {
+    const message = createBaseProvider();
+    message.account = object.account ?? "";
+    message.roles = object.roles?.map((e) => e) || [];
+    message.metadataUri = object.metadataUri ?? "";
+    message.regions = object.regions?.map((e) => e) || [];
+    message.stake = (object.stake !== undefined && object.stake !== null) ? Stake.fromPartial(object.stake) : undefined;
+    message.active = object.active ?? false;
+    message.updatedAt = (object.updatedAt !== undefined && object.updatedAt !== null)
+      ? LogPosition.fromPartial(object.updatedAt)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetProviderRequest(): GetProviderRequest {
+  return { account: "" };
+}
+
+export const GetProviderRequest: MessageFns<GetProviderRequest> = {
+  encode(message: GetProviderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetProviderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetProviderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetProviderRequest {
+    return { account: isSet(object.account) ? globalThis.String(object.account) : "" };
+  },
+
+  toJSON(message: GetProviderRequest): unknown {
+    const obj: any = {};
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetProviderRequest>): GetProviderRequest {
+    return GetProviderRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetProviderRequest>): GetProviderRequest {
+    const message = createBaseGetProviderRequest();
+    message.account = object.account ?? "";
+    return message;
+  },
+};
+
+function createBaseGetProviderResponse(): GetProviderResponse {
+  return { provider: undefined, cursor: undefined };
+}
+
+export const GetProviderResponse: MessageFns<GetProviderResponse> = {
+  encode(message: GetProviderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== undefined) {
+      Provider.encode(message.provider, writer.uint32(10).fork()).join();
+    }
+    if (message.cursor !== undefined) {
+      ChainCursor.encode(message.cursor, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetProviderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetProviderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = Provider.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = ChainCursor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetProviderResponse {
+    return {
+      provider: isSet(object.provider) ? Provider.fromJSON(object.provider) : undefined,
+      cursor: isSet(object.cursor) ? ChainCursor.fromJSON(object.cursor) : undefined,
+    };
+  },
+
+  toJSON(message: GetProviderResponse): unknown {
+    const obj: any = {};
+    if (message.provider !== undefined) {
+      obj.provider = Provider.toJSON(message.provider);
+    }
+    if (message.cursor !== undefined) {
+      obj.cursor = ChainCursor.toJSON(message.cursor);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetProviderResponse>): GetProviderResponse {
+    return GetProviderResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetProviderResponse>): GetProviderResponse {
+    const message = createBaseGetProviderResponse();
+    message.provider = (object.provider !== undefined && object.provider !== null)
+      ? Provider.fromPartial(object.provider)
+      : undefined;
+    message.cursor = (object.cursor !== undefined && object.cursor !== null)
+      ? ChainCursor.fromPartial(object.cursor)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTokenFlow(): TokenFlow {
+  return { kind: 0, from: "", to: "", amount: undefined, jobId: "", log: undefined, cursor: "" };
+}
+
+export const TokenFlow: MessageFns<TokenFlow> = {
+  encode(message: TokenFlow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    if (message.amount !== undefined) {
+      TokenAmount.encode(message.amount, writer.uint32(34).fork()).join();
+    }
+    if (message.jobId !== "") {
+      writer.uint32(42).string(message.jobId);
+    }
+    if (message.log !== undefined) {
+      LogPosition.encode(message.log, writer.uint32(50).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(58).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenFlow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenFlow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.amount = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.log = LogPosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenFlow {
+    return {
+      kind: isSet(object.kind) ? tokenFlowKindFromJSON(object.kind) : 0,
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      amount: isSet(object.amount) ? TokenAmount.fromJSON(object.amount) : undefined,
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      log: isSet(object.log) ? LogPosition.fromJSON(object.log) : undefined,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+    };
+  },
+
+  toJSON(message: TokenFlow): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = tokenFlowKindToJSON(message.kind);
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = TokenAmount.toJSON(message.amount);
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.log !== undefined) {
+      obj.log = LogPosition.toJSON(message.log);
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TokenFlow>): TokenFlow {
+    return TokenFlow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TokenFlow>): TokenFlow {
+    const message = createBaseTokenFlow();
+    message.kind = object.kind ?? 0;
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? TokenAmount.fromPartial(object.amount)
+      : undefined;
+    message.jobId = object.jobId ?? "";
+    message.log = (object.log !== undefined && object.log !== null) ? LogPosition.fromPartial(object.log) : undefined;
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
+function createBaseListTokenFlowsByAddressRequest(): ListTokenFlowsByAddressRequest {
+  return { address: "", pageSize: 0, pageToken: "", newestFirst: false };
+}
+
+export const ListTokenFlowsByAddressRequest: MessageFns<ListTokenFlowsByAddressRequest> = {
+  encode(message: ListTokenFlowsByAddressRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    if (message.newestFirst !== false) {
+      writer.uint32(32).bool(message.newestFirst);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTokenFlowsByAddressRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTokenFlowsByAddressRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.newestFirst = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTokenFlowsByAddressRequest {
+    return {
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+      newestFirst: isSet(object.newestFirst)
+        ? globalThis.Boolean(object.newestFirst)
+        : isSet(object.newest_first)
+        ? globalThis.Boolean(object.newest_first)
+        : false,
+    };
+  },
+
+  toJSON(message: ListTokenFlowsByAddressRequest): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    if (message.newestFirst !== false) {
+      obj.newestFirst = message.newestFirst;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTokenFlowsByAddressRequest>): ListTokenFlowsByAddressRequest {
+    return ListTokenFlowsByAddressRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTokenFlowsByAddressRequest>): ListTokenFlowsByAddressRequest {
+    const message = createBaseListTokenFlowsByAddressRequest();
+    message.address = object.address ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.newestFirst = object.newestFirst ?? false;
+    return message;
+  },
+};
+
+function createBaseListTokenFlowsByAddressResponse(): ListTokenFlowsByAddressResponse {
+  return { flows: [], nextPageToken: "", cursor: undefined };
+}
+
+export const ListTokenFlowsByAddressResponse: MessageFns<ListTokenFlowsByAddressResponse> = {
+  encode(message: ListTokenFlowsByAddressResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.flows) {
+      TokenFlow.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.cursor !== undefined) {
+      ChainCursor.encode(message.cursor, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTokenFlowsByAddressResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTokenFlowsByAddressResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.flows.push(TokenFlow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cursor = ChainCursor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTokenFlowsByAddressResponse {
+    return {
+      flows: globalThis.Array.isArray(object?.flows) ? object.flows.map((e: any) => TokenFlow.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      cursor: isSet(object.cursor) ? ChainCursor.fromJSON(object.cursor) : undefined,
+    };
+  },
+
+  toJSON(message: ListTokenFlowsByAddressResponse): unknown {
+    const obj: any = {};
+    if (message.flows?.length) {
+      obj.flows = message.flows.map((e) => TokenFlow.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.cursor !== undefined) {
+      obj.cursor = ChainCursor.toJSON(message.cursor);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTokenFlowsByAddressResponse>): ListTokenFlowsByAddressResponse {
+    return ListTokenFlowsByAddressResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTokenFlowsByAddressResponse>): ListTokenFlowsByAddressResponse {
+    const message = createBaseListTokenFlowsByAddressResponse();
+    message.flows = object.flows?.map((e) => TokenFlow.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.cursor = (object.cursor !== undefined && object.cursor !== null)
+      ? ChainCursor.fromPartial(object.cursor)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListTokenFlowsByJobRequest(): ListTokenFlowsByJobRequest {
+  return { jobId: "", pageSize: 0, pageToken: "", newestFirst: false };
+}
+
+export const ListTokenFlowsByJobRequest: MessageFns<ListTokenFlowsByJobRequest> = {
+  encode(message: ListTokenFlowsByJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    if (message.newestFirst !== false) {
+      writer.uint32(32).bool(message.newestFirst);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTokenFlowsByJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTokenFlowsByJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.newestFirst = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTokenFlowsByJobRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+      newestFirst: isSet(object.newestFirst)
+        ? globalThis.Boolean(object.newestFirst)
+        : isSet(object.newest_first)
+        ? globalThis.Boolean(object.newest_first)
+        : false,
+    };
+  },
+
+  toJSON(message: ListTokenFlowsByJobRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    if (message.newestFirst !== false) {
+      obj.newestFirst = message.newestFirst;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTokenFlowsByJobRequest>): ListTokenFlowsByJobRequest {
+    return ListTokenFlowsByJobRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTokenFlowsByJobRequest>): ListTokenFlowsByJobRequest {
+    const message = createBaseListTokenFlowsByJobRequest();
+    message.jobId = object.jobId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.newestFirst = object.newestFirst ?? false;
+    return message;
+  },
+};
+
+function createBaseListTokenFlowsByJobResponse(): ListTokenFlowsByJobResponse {
+  return { flows: [], nextPageToken: "", cursor: undefined };
+}
+
+export const ListTokenFlowsByJobResponse: MessageFns<ListTokenFlowsByJobResponse> = {
+  encode(message: ListTokenFlowsByJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.flows) {
+      TokenFlow.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.cursor !== undefined) {
+      ChainCursor.encode(message.cursor, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTokenFlowsByJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTokenFlowsByJobResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.flows.push(TokenFlow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cursor = ChainCursor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTokenFlowsByJobResponse {
+    return {
+      flows: globalThis.Array.isArray(object?.flows) ? object.flows.map((e: any) => TokenFlow.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      cursor: isSet(object.cursor) ? ChainCursor.fromJSON(object.cursor) : undefined,
+    };
+  },
+
+  toJSON(message: ListTokenFlowsByJobResponse): unknown {
+    const obj: any = {};
+    if (message.flows?.length) {
+      obj.flows = message.flows.map((e) => TokenFlow.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.cursor !== undefined) {
+      obj.cursor = ChainCursor.toJSON(message.cursor);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTokenFlowsByJobResponse>): ListTokenFlowsByJobResponse {
+    return ListTokenFlowsByJobResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTokenFlowsByJobResponse>): ListTokenFlowsByJobResponse {
+    const message = createBaseListTokenFlowsByJobResponse();
+    message.flows = object.flows?.map((e) => TokenFlow.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.cursor = (object.cursor !== undefined && object.cursor !== null)
+      ? ChainCursor.fromPartial(object.cursor)
+      : undefined;
+    return message;
+  },
+};
+
+/**
+ * Contract state mirrored from the chain at the configured confirmation depth. Every answer
+ * carries the cursor (the block the mirror is current at); history is paged by checkpoint.
+ */
 export type ChainIndexerServiceService = typeof ChainIndexerServiceService;
 export const ChainIndexerServiceService = {
   getEscrow: {
@@ -829,11 +2571,50 @@ export const ChainIndexerServiceService = {
     responseSerialize: (value: GetStakeResponse): Buffer => Buffer.from(GetStakeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStakeResponse => GetStakeResponse.decode(value),
   },
+  getProvider: {
+    path: "/starminer.chain_indexer.v1.ChainIndexerService/GetProvider" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetProviderRequest): Buffer => Buffer.from(GetProviderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetProviderRequest => GetProviderRequest.decode(value),
+    responseSerialize: (value: GetProviderResponse): Buffer => Buffer.from(GetProviderResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetProviderResponse => GetProviderResponse.decode(value),
+  },
+  /** Token flows touching an address (as sender or receiver), oldest first unless newest_first. */
+  listTokenFlowsByAddress: {
+    path: "/starminer.chain_indexer.v1.ChainIndexerService/ListTokenFlowsByAddress" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTokenFlowsByAddressRequest): Buffer =>
+      Buffer.from(ListTokenFlowsByAddressRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTokenFlowsByAddressRequest => ListTokenFlowsByAddressRequest.decode(value),
+    responseSerialize: (value: ListTokenFlowsByAddressResponse): Buffer =>
+      Buffer.from(ListTokenFlowsByAddressResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTokenFlowsByAddressResponse =>
+      ListTokenFlowsByAddressResponse.decode(value),
+  },
+  /** Token flows of one job's escrow: deposit, payout and refund credits, fee. */
+  listTokenFlowsByJob: {
+    path: "/starminer.chain_indexer.v1.ChainIndexerService/ListTokenFlowsByJob" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTokenFlowsByJobRequest): Buffer =>
+      Buffer.from(ListTokenFlowsByJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTokenFlowsByJobRequest => ListTokenFlowsByJobRequest.decode(value),
+    responseSerialize: (value: ListTokenFlowsByJobResponse): Buffer =>
+      Buffer.from(ListTokenFlowsByJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTokenFlowsByJobResponse => ListTokenFlowsByJobResponse.decode(value),
+  },
 } as const;
 
 export interface ChainIndexerServiceServer extends UntypedServiceImplementation {
   getEscrow: handleUnaryCall<GetEscrowRequest, GetEscrowResponse>;
   getStake: handleUnaryCall<GetStakeRequest, GetStakeResponse>;
+  getProvider: handleUnaryCall<GetProviderRequest, GetProviderResponse>;
+  /** Token flows touching an address (as sender or receiver), oldest first unless newest_first. */
+  listTokenFlowsByAddress: handleUnaryCall<ListTokenFlowsByAddressRequest, ListTokenFlowsByAddressResponse>;
+  /** Token flows of one job's escrow: deposit, payout and refund credits, fee. */
+  listTokenFlowsByJob: handleUnaryCall<ListTokenFlowsByJobRequest, ListTokenFlowsByJobResponse>;
 }
 
 export interface ChainIndexerServiceClient extends Client {
@@ -866,6 +2647,53 @@ export interface ChainIndexerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStakeResponse) => void,
+  ): ClientUnaryCall;
+  getProvider(
+    request: GetProviderRequest,
+    callback: (error: ServiceError | null, response: GetProviderResponse) => void,
+  ): ClientUnaryCall;
+  getProvider(
+    request: GetProviderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetProviderResponse) => void,
+  ): ClientUnaryCall;
+  getProvider(
+    request: GetProviderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetProviderResponse) => void,
+  ): ClientUnaryCall;
+  /** Token flows touching an address (as sender or receiver), oldest first unless newest_first. */
+  listTokenFlowsByAddress(
+    request: ListTokenFlowsByAddressRequest,
+    callback: (error: ServiceError | null, response: ListTokenFlowsByAddressResponse) => void,
+  ): ClientUnaryCall;
+  listTokenFlowsByAddress(
+    request: ListTokenFlowsByAddressRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTokenFlowsByAddressResponse) => void,
+  ): ClientUnaryCall;
+  listTokenFlowsByAddress(
+    request: ListTokenFlowsByAddressRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTokenFlowsByAddressResponse) => void,
+  ): ClientUnaryCall;
+  /** Token flows of one job's escrow: deposit, payout and refund credits, fee. */
+  listTokenFlowsByJob(
+    request: ListTokenFlowsByJobRequest,
+    callback: (error: ServiceError | null, response: ListTokenFlowsByJobResponse) => void,
+  ): ClientUnaryCall;
+  listTokenFlowsByJob(
+    request: ListTokenFlowsByJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTokenFlowsByJobResponse) => void,
+  ): ClientUnaryCall;
+  listTokenFlowsByJob(
+    request: ListTokenFlowsByJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTokenFlowsByJobResponse) => void,
   ): ClientUnaryCall;
 }
 
