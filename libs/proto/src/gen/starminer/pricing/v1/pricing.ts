@@ -19,46 +19,136 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { Urgency, urgencyFromJSON, urgencyToJSON } from "../../common/v1/job";
+import { GpuRequirement, Urgency, urgencyFromJSON, urgencyToJSON } from "../../common/v1/job";
 import { TokenAmount } from "../../common/v1/money";
 
+/** Why no tier can run a job spec. */
+export enum InfeasibleReason {
+  INFEASIBLE_REASON_UNSPECIFIED = 0,
+  /** INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT - The product is not in the GPU catalogue. */
+  INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT = 1,
+  /** INFEASIBLE_REASON_NO_SUPPLY_FOR_PRODUCT - No active node has that product (or any product with the memory asked). */
+  INFEASIBLE_REASON_NO_SUPPLY_FOR_PRODUCT = 2,
+  /** INFEASIBLE_REASON_NO_GPU_WITH_VRAM - No GPU class has the memory per GPU asked. */
+  INFEASIBLE_REASON_NO_GPU_WITH_VRAM = 3,
+  /** INFEASIBLE_REASON_TOO_MANY_GPUS - More GPUs than any single node of the product has. */
+  INFEASIBLE_REASON_TOO_MANY_GPUS = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function infeasibleReasonFromJSON(object: any): InfeasibleReason {
+  switch (object) {
+    case 0:
+    case "INFEASIBLE_REASON_UNSPECIFIED":
+      return InfeasibleReason.INFEASIBLE_REASON_UNSPECIFIED;
+    case 1:
+    case "INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT":
+      return InfeasibleReason.INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT;
+    case 2:
+    case "INFEASIBLE_REASON_NO_SUPPLY_FOR_PRODUCT":
+      return InfeasibleReason.INFEASIBLE_REASON_NO_SUPPLY_FOR_PRODUCT;
+    case 3:
+    case "INFEASIBLE_REASON_NO_GPU_WITH_VRAM":
+      return InfeasibleReason.INFEASIBLE_REASON_NO_GPU_WITH_VRAM;
+    case 4:
+    case "INFEASIBLE_REASON_TOO_MANY_GPUS":
+      return InfeasibleReason.INFEASIBLE_REASON_TOO_MANY_GPUS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return InfeasibleReason.UNRECOGNIZED;
+  }
+}
+
+export function infeasibleReasonToJSON(object: InfeasibleReason): string {
+  switch (object) {
+    case InfeasibleReason.INFEASIBLE_REASON_UNSPECIFIED:
+      return "INFEASIBLE_REASON_UNSPECIFIED";
+    case InfeasibleReason.INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT:
+      return "INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT";
+    case InfeasibleReason.INFEASIBLE_REASON_NO_SUPPLY_FOR_PRODUCT:
+      return "INFEASIBLE_REASON_NO_SUPPLY_FOR_PRODUCT";
+    case InfeasibleReason.INFEASIBLE_REASON_NO_GPU_WITH_VRAM:
+      return "INFEASIBLE_REASON_NO_GPU_WITH_VRAM";
+    case InfeasibleReason.INFEASIBLE_REASON_TOO_MANY_GPUS:
+      return "INFEASIBLE_REASON_TOO_MANY_GPUS";
+    case InfeasibleReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Tier {
-  /** GPU product (nvidia.com/gpu.product). */
-  gpuProduct: string;
+  /** Canonical GPU class from the GPU catalogue (e.g. "H100-80GB"), not a product label. */
+  gpuClass: string;
   region: string;
   urgency: Urgency;
 }
 
 export interface QuoteRequest {
-  /** Wallet address the quote is signed for. */
+  /** The job's id (a UUID); the escrow's bytes32 job id is derived from it. */
+  jobId: string;
+  /** Wallet address that will fund the escrow; the quote is signed for it alone. */
   client: string;
-  tier: Tier | undefined;
-  gpuCount: number;
-  durationSeconds: number;
+  /** Product (class name or GPU feature discovery label) or min VRAM, and the GPU count. */
+  gpu: GpuRequirement | undefined;
+  urgency: Urgency;
+  /** Preferred regions, best first: their offers come first. Empty means no preference. */
+  regionPreference: string[];
+  /** Wall-clock limit of the job; the deposit covers gpu count x this many seconds. */
+  maxDurationSeconds: number;
 }
 
-/** An EIP-712 signed price quote (ARCHITECTURE.md §6). */
+/** The EIP-712 `Quote` JobEscrow.fund verifies, field for field, with its domain and signature. */
 export interface SignedQuote {
-  quoteId: string;
+  /** bytes32 job id, 0x-prefixed hex. */
+  jobId: string;
   client: string;
-  tier: Tier | undefined;
-  gpuCount: number;
-  durationSeconds: number;
-  pricePerGpuSecond:
-    | TokenAmount
-    | undefined;
-  /** price_per_gpu_second x gpu_count x duration_seconds. */
-  total: TokenAmount | undefined;
-  expiresAt:
-    | string
-    | undefined;
-  /** Address of the signer and its 65-byte signature over the EIP-712 digest. */
+  pricePerGpuSecond: TokenAmount | undefined;
+  maxGpuSeconds: string;
+  /** bytes32 of the tier key "<gpu class>/<region>/<urgency>", 0x-prefixed hex. */
+  tier: string;
+  maxDuration: string;
+  /** Unix seconds after which the quote cannot fund a job. */
+  expiry: string;
+  /** uint256 as decimal digits; random, spent when the quote funds a job. */
+  nonce: string;
+  /** EIP-712 domain: chain and escrow contract the quote is valid on. */
+  chainId: string;
+  escrow: string;
+  /** Address of the pricing key and its 65-byte signature. */
   signer: string;
   signature: Buffer;
 }
 
-export interface QuoteResponse {
+/** One tier that can run the job. */
+export interface Offer {
+  tier: Tier | undefined;
+  pricePerGpuSecond:
+    | TokenAmount
+    | undefined;
+  /** price_per_gpu_second x gpu count x max_duration_seconds: the escrow deposit. */
+  maxTotal:
+    | TokenAmount
+    | undefined;
+  /** From the queue ahead of the job and the pool's free GPUs; an estimate, not a promise. */
+  estimatedStart: string | undefined;
+  freeGpus: number;
   quote: SignedQuote | undefined;
+}
+
+export interface Offers {
+  /** Preferred regions first, then cheapest first. */
+  offers: Offer[];
+}
+
+export interface Infeasible {
+  reason: InfeasibleReason;
+  message: string;
+}
+
+export interface QuoteResponse {
+  result: { $case: "offers"; value: Offers } | { $case: "infeasible"; value: Infeasible } | undefined;
 }
 
 export interface GetPriceBookRequest {
@@ -69,22 +159,62 @@ export interface GetPriceBookRequest {
 export interface TierPrice {
   tier: Tier | undefined;
   pricePerGpuSecond: TokenAmount | undefined;
+  updatedAt:
+    | string
+    | undefined;
+  /** Inputs seen when the price was set: queued GPUs of the tier, free GPUs of its pool. */
+  queuedGpus: number;
+  freeGpus: number;
 }
 
 export interface GetPriceBookResponse {
   /** Version of the price book; increases with every PriceUpdated event. */
   version: string;
   prices: TierPrice[];
+  /** "<strategy>@<policy name>" that set the prices. */
+  strategy: string;
+}
+
+export interface GetPriceHistoryRequest {
+  tier:
+    | Tier
+    | undefined;
+  /** Optional bounds on the time of the points, inclusive. */
+  from: string | undefined;
+  to:
+    | string
+    | undefined;
+  /** 1 to 1000; 0 means 100. */
+  pageSize: number;
+  /** next_page_token of the previous page; empty for the first page. */
+  pageToken: string;
+}
+
+export interface PricePoint {
+  at: string | undefined;
+  pricePerGpuSecond:
+    | TokenAmount
+    | undefined;
+  /** Price before this change; "0" for the tier's first price. */
+  previousPricePerGpuSecond: TokenAmount | undefined;
+  queuedGpus: number;
+  freeGpus: number;
+}
+
+export interface GetPriceHistoryResponse {
+  points: PricePoint[];
+  /** Empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBaseTier(): Tier {
-  return { gpuProduct: "", region: "", urgency: 0 };
+  return { gpuClass: "", region: "", urgency: 0 };
 }
 
 export const Tier: MessageFns<Tier> = {
   encode(message: Tier, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.gpuProduct !== "") {
-      writer.uint32(10).string(message.gpuProduct);
+    if (message.gpuClass !== "") {
+      writer.uint32(10).string(message.gpuClass);
     }
     if (message.region !== "") {
       writer.uint32(18).string(message.region);
@@ -113,7 +243,7 @@ export const Tier: MessageFns<Tier> = {
               break;
             }
 
-            message.gpuProduct = reader.string();
+            message.gpuClass = reader.string();
             continue;
           }
           case 2: {
@@ -146,10 +276,10 @@ export const Tier: MessageFns<Tier> = {
 
   fromJSON(object: any): Tier {
     return {
-      gpuProduct: isSet(object.gpuProduct)
-        ? globalThis.String(object.gpuProduct)
-        : isSet(object.gpu_product)
-        ? globalThis.String(object.gpu_product)
+      gpuClass: isSet(object.gpuClass)
+        ? globalThis.String(object.gpuClass)
+        : isSet(object.gpu_class)
+        ? globalThis.String(object.gpu_class)
         : "",
       region: isSet(object.region) ? globalThis.String(object.region) : "",
       urgency: isSet(object.urgency) ? urgencyFromJSON(object.urgency) : 0,
@@ -158,8 +288,8 @@ export const Tier: MessageFns<Tier> = {
 
   toJSON(message: Tier): unknown {
     const obj: any = {};
-    if (message.gpuProduct !== "") {
-      obj.gpuProduct = message.gpuProduct;
+    if (message.gpuClass !== "") {
+      obj.gpuClass = message.gpuClass;
     }
     if (message.region !== "") {
       obj.region = message.region;
@@ -175,7 +305,7 @@ export const Tier: MessageFns<Tier> = {
   },
   fromPartial(object: DeepPartial<Tier>): Tier {
     const message = createBaseTier();
-    message.gpuProduct = object.gpuProduct ?? "";
+    message.gpuClass = object.gpuClass ?? "";
     message.region = object.region ?? "";
     message.urgency = object.urgency ?? 0;
     return message;
@@ -183,22 +313,28 @@ export const Tier: MessageFns<Tier> = {
 };
 
 function createBaseQuoteRequest(): QuoteRequest {
-  return { client: "", tier: undefined, gpuCount: 0, durationSeconds: 0 };
+  return { jobId: "", client: "", gpu: undefined, urgency: 0, regionPreference: [], maxDurationSeconds: 0 };
 }
 
 export const QuoteRequest: MessageFns<QuoteRequest> = {
   encode(message: QuoteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
     if (message.client !== "") {
-      writer.uint32(10).string(message.client);
+      writer.uint32(18).string(message.client);
     }
-    if (message.tier !== undefined) {
-      Tier.encode(message.tier, writer.uint32(18).fork()).join();
+    if (message.gpu !== undefined) {
+      GpuRequirement.encode(message.gpu, writer.uint32(26).fork()).join();
     }
-    if (message.gpuCount !== 0) {
-      writer.uint32(24).uint32(message.gpuCount);
+    if (message.urgency !== 0) {
+      writer.uint32(32).int32(message.urgency);
     }
-    if (message.durationSeconds !== 0) {
-      writer.uint32(32).uint32(message.durationSeconds);
+    for (const v of message.regionPreference) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.maxDurationSeconds !== 0) {
+      writer.uint32(48).uint32(message.maxDurationSeconds);
     }
     return writer;
   },
@@ -221,7 +357,7 @@ export const QuoteRequest: MessageFns<QuoteRequest> = {
               break;
             }
 
-            message.client = reader.string();
+            message.jobId = reader.string();
             continue;
           }
           case 2: {
@@ -229,15 +365,15 @@ export const QuoteRequest: MessageFns<QuoteRequest> = {
               break;
             }
 
-            message.tier = Tier.decode(reader, reader.uint32());
+            message.client = reader.string();
             continue;
           }
           case 3: {
-            if (tag !== 24) {
+            if (tag !== 26) {
               break;
             }
 
-            message.gpuCount = reader.uint32();
+            message.gpu = GpuRequirement.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -245,7 +381,23 @@ export const QuoteRequest: MessageFns<QuoteRequest> = {
               break;
             }
 
-            message.durationSeconds = reader.uint32();
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.regionPreference.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maxDurationSeconds = reader.uint32();
             continue;
           }
         }
@@ -262,34 +414,46 @@ export const QuoteRequest: MessageFns<QuoteRequest> = {
 
   fromJSON(object: any): QuoteRequest {
     return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
       client: isSet(object.client) ? globalThis.String(object.client) : "",
-      tier: isSet(object.tier) ? Tier.fromJSON(object.tier) : undefined,
-      gpuCount: isSet(object.gpuCount)
-        ? globalThis.Number(object.gpuCount)
-        : isSet(object.gpu_count)
-        ? globalThis.Number(object.gpu_count)
-        : 0,
-      durationSeconds: isSet(object.durationSeconds)
-        ? globalThis.Number(object.durationSeconds)
-        : isSet(object.duration_seconds)
-        ? globalThis.Number(object.duration_seconds)
+      gpu: isSet(object.gpu) ? GpuRequirement.fromJSON(object.gpu) : undefined,
+      urgency: isSet(object.urgency) ? urgencyFromJSON(object.urgency) : 0,
+      regionPreference: globalThis.Array.isArray(object?.regionPreference)
+        ? object.regionPreference.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.region_preference)
+        ? object.region_preference.map((e: any) => globalThis.String(e))
+        : [],
+      maxDurationSeconds: isSet(object.maxDurationSeconds)
+        ? globalThis.Number(object.maxDurationSeconds)
+        : isSet(object.max_duration_seconds)
+        ? globalThis.Number(object.max_duration_seconds)
         : 0,
     };
   },
 
   toJSON(message: QuoteRequest): unknown {
     const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
     if (message.client !== "") {
       obj.client = message.client;
     }
-    if (message.tier !== undefined) {
-      obj.tier = Tier.toJSON(message.tier);
+    if (message.gpu !== undefined) {
+      obj.gpu = GpuRequirement.toJSON(message.gpu);
     }
-    if (message.gpuCount !== 0) {
-      obj.gpuCount = Math.round(message.gpuCount);
+    if (message.urgency !== 0) {
+      obj.urgency = urgencyToJSON(message.urgency);
     }
-    if (message.durationSeconds !== 0) {
-      obj.durationSeconds = Math.round(message.durationSeconds);
+    if (message.regionPreference?.length) {
+      obj.regionPreference = message.regionPreference;
+    }
+    if (message.maxDurationSeconds !== 0) {
+      obj.maxDurationSeconds = Math.round(message.maxDurationSeconds);
     }
     return obj;
   },
@@ -299,24 +463,30 @@ export const QuoteRequest: MessageFns<QuoteRequest> = {
   },
   fromPartial(object: DeepPartial<QuoteRequest>): QuoteRequest {
     const message = createBaseQuoteRequest();
+    message.jobId = object.jobId ?? "";
     message.client = object.client ?? "";
-    message.tier = (object.tier !== undefined && object.tier !== null) ? Tier.fromPartial(object.tier) : undefined;
-    message.gpuCount = object.gpuCount ?? 0;
-    message.durationSeconds = object.durationSeconds ?? 0;
+    message.gpu = (object.gpu !== undefined && object.gpu !== null)
+      ? GpuRequirement.fromPartial(object.gpu)
+      : undefined;
+    message.urgency = object.urgency ?? 0;
+    message.regionPreference = object.regionPreference?.map((e) => e) || [];
+    message.maxDurationSeconds = object.maxDurationSeconds ?? 0;
     return message;
   },
 };
 
 function createBaseSignedQuote(): SignedQuote {
   return {
-    quoteId: "",
+    jobId: "",
     client: "",
-    tier: undefined,
-    gpuCount: 0,
-    durationSeconds: 0,
     pricePerGpuSecond: undefined,
-    total: undefined,
-    expiresAt: undefined,
+    maxGpuSeconds: "0",
+    tier: "",
+    maxDuration: "0",
+    expiry: "0",
+    nonce: "",
+    chainId: "0",
+    escrow: "",
     signer: "",
     signature: Buffer.alloc(0),
   };
@@ -324,35 +494,41 @@ function createBaseSignedQuote(): SignedQuote {
 
 export const SignedQuote: MessageFns<SignedQuote> = {
   encode(message: SignedQuote, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.quoteId !== "") {
-      writer.uint32(10).string(message.quoteId);
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
     }
     if (message.client !== "") {
       writer.uint32(18).string(message.client);
     }
-    if (message.tier !== undefined) {
-      Tier.encode(message.tier, writer.uint32(26).fork()).join();
-    }
-    if (message.gpuCount !== 0) {
-      writer.uint32(32).uint32(message.gpuCount);
-    }
-    if (message.durationSeconds !== 0) {
-      writer.uint32(40).uint32(message.durationSeconds);
-    }
     if (message.pricePerGpuSecond !== undefined) {
-      TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(50).fork()).join();
+      TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(26).fork()).join();
     }
-    if (message.total !== undefined) {
-      TokenAmount.encode(message.total, writer.uint32(58).fork()).join();
+    if (message.maxGpuSeconds !== "0") {
+      writer.uint32(32).uint64(message.maxGpuSeconds);
     }
-    if (message.expiresAt !== undefined) {
-      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(66).fork()).join();
+    if (message.tier !== "") {
+      writer.uint32(42).string(message.tier);
+    }
+    if (message.maxDuration !== "0") {
+      writer.uint32(48).uint64(message.maxDuration);
+    }
+    if (message.expiry !== "0") {
+      writer.uint32(56).uint64(message.expiry);
+    }
+    if (message.nonce !== "") {
+      writer.uint32(66).string(message.nonce);
+    }
+    if (message.chainId !== "0") {
+      writer.uint32(72).uint64(message.chainId);
+    }
+    if (message.escrow !== "") {
+      writer.uint32(82).string(message.escrow);
     }
     if (message.signer !== "") {
-      writer.uint32(74).string(message.signer);
+      writer.uint32(90).string(message.signer);
     }
     if (message.signature.length !== 0) {
-      writer.uint32(82).bytes(message.signature);
+      writer.uint32(98).bytes(message.signature);
     }
     return writer;
   },
@@ -375,7 +551,7 @@ export const SignedQuote: MessageFns<SignedQuote> = {
               break;
             }
 
-            message.quoteId = reader.string();
+            message.jobId = reader.string();
             continue;
           }
           case 2: {
@@ -391,7 +567,7 @@ export const SignedQuote: MessageFns<SignedQuote> = {
               break;
             }
 
-            message.tier = Tier.decode(reader, reader.uint32());
+            message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -399,31 +575,31 @@ export const SignedQuote: MessageFns<SignedQuote> = {
               break;
             }
 
-            message.gpuCount = reader.uint32();
+            message.maxGpuSeconds = reader.uint64().toString();
             continue;
           }
           case 5: {
-            if (tag !== 40) {
+            if (tag !== 42) {
               break;
             }
 
-            message.durationSeconds = reader.uint32();
+            message.tier = reader.string();
             continue;
           }
           case 6: {
-            if (tag !== 50) {
+            if (tag !== 48) {
               break;
             }
 
-            message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
+            message.maxDuration = reader.uint64().toString();
             continue;
           }
           case 7: {
-            if (tag !== 58) {
+            if (tag !== 56) {
               break;
             }
 
-            message.total = TokenAmount.decode(reader, reader.uint32());
+            message.expiry = reader.uint64().toString();
             continue;
           }
           case 8: {
@@ -431,19 +607,35 @@ export const SignedQuote: MessageFns<SignedQuote> = {
               break;
             }
 
-            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            message.nonce = reader.string();
             continue;
           }
           case 9: {
-            if (tag !== 74) {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.chainId = reader.uint64().toString();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.escrow = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
               break;
             }
 
             message.signer = reader.string();
             continue;
           }
-          case 10: {
-            if (tag !== 82) {
+          case 12: {
+            if (tag !== 98) {
               break;
             }
 
@@ -464,34 +656,36 @@ export const SignedQuote: MessageFns<SignedQuote> = {
 
   fromJSON(object: any): SignedQuote {
     return {
-      quoteId: isSet(object.quoteId)
-        ? globalThis.String(object.quoteId)
-        : isSet(object.quote_id)
-        ? globalThis.String(object.quote_id)
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
         : "",
       client: isSet(object.client) ? globalThis.String(object.client) : "",
-      tier: isSet(object.tier) ? Tier.fromJSON(object.tier) : undefined,
-      gpuCount: isSet(object.gpuCount)
-        ? globalThis.Number(object.gpuCount)
-        : isSet(object.gpu_count)
-        ? globalThis.Number(object.gpu_count)
-        : 0,
-      durationSeconds: isSet(object.durationSeconds)
-        ? globalThis.Number(object.durationSeconds)
-        : isSet(object.duration_seconds)
-        ? globalThis.Number(object.duration_seconds)
-        : 0,
       pricePerGpuSecond: isSet(object.pricePerGpuSecond)
         ? TokenAmount.fromJSON(object.pricePerGpuSecond)
         : isSet(object.price_per_gpu_second)
         ? TokenAmount.fromJSON(object.price_per_gpu_second)
         : undefined,
-      total: isSet(object.total) ? TokenAmount.fromJSON(object.total) : undefined,
-      expiresAt: isSet(object.expiresAt)
-        ? globalThis.String(object.expiresAt)
-        : isSet(object.expires_at)
-        ? globalThis.String(object.expires_at)
-        : undefined,
+      maxGpuSeconds: isSet(object.maxGpuSeconds)
+        ? globalThis.String(object.maxGpuSeconds)
+        : isSet(object.max_gpu_seconds)
+        ? globalThis.String(object.max_gpu_seconds)
+        : "0",
+      tier: isSet(object.tier) ? globalThis.String(object.tier) : "",
+      maxDuration: isSet(object.maxDuration)
+        ? globalThis.String(object.maxDuration)
+        : isSet(object.max_duration)
+        ? globalThis.String(object.max_duration)
+        : "0",
+      expiry: isSet(object.expiry) ? globalThis.String(object.expiry) : "0",
+      nonce: isSet(object.nonce) ? globalThis.String(object.nonce) : "",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "0",
+      escrow: isSet(object.escrow) ? globalThis.String(object.escrow) : "",
       signer: isSet(object.signer) ? globalThis.String(object.signer) : "",
       signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
     };
@@ -499,29 +693,35 @@ export const SignedQuote: MessageFns<SignedQuote> = {
 
   toJSON(message: SignedQuote): unknown {
     const obj: any = {};
-    if (message.quoteId !== "") {
-      obj.quoteId = message.quoteId;
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
     }
     if (message.client !== "") {
       obj.client = message.client;
     }
-    if (message.tier !== undefined) {
-      obj.tier = Tier.toJSON(message.tier);
-    }
-    if (message.gpuCount !== 0) {
-      obj.gpuCount = Math.round(message.gpuCount);
-    }
-    if (message.durationSeconds !== 0) {
-      obj.durationSeconds = Math.round(message.durationSeconds);
-    }
     if (message.pricePerGpuSecond !== undefined) {
       obj.pricePerGpuSecond = TokenAmount.toJSON(message.pricePerGpuSecond);
     }
-    if (message.total !== undefined) {
-      obj.total = TokenAmount.toJSON(message.total);
+    if (message.maxGpuSeconds !== "0") {
+      obj.maxGpuSeconds = message.maxGpuSeconds;
     }
-    if (message.expiresAt !== undefined) {
-      obj.expiresAt = message.expiresAt;
+    if (message.tier !== "") {
+      obj.tier = message.tier;
+    }
+    if (message.maxDuration !== "0") {
+      obj.maxDuration = message.maxDuration;
+    }
+    if (message.expiry !== "0") {
+      obj.expiry = message.expiry;
+    }
+    if (message.nonce !== "") {
+      obj.nonce = message.nonce;
+    }
+    if (message.chainId !== "0") {
+      obj.chainId = message.chainId;
+    }
+    if (message.escrow !== "") {
+      obj.escrow = message.escrow;
     }
     if (message.signer !== "") {
       obj.signer = message.signer;
@@ -537,32 +737,367 @@ export const SignedQuote: MessageFns<SignedQuote> = {
   },
   fromPartial(object: DeepPartial<SignedQuote>): SignedQuote {
     const message = createBaseSignedQuote();
-    message.quoteId = object.quoteId ?? "";
+    message.jobId = object.jobId ?? "";
     message.client = object.client ?? "";
-    message.tier = (object.tier !== undefined && object.tier !== null) ? Tier.fromPartial(object.tier) : undefined;
-    message.gpuCount = object.gpuCount ?? 0;
-    message.durationSeconds = object.durationSeconds ?? 0;
     message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
       ? TokenAmount.fromPartial(object.pricePerGpuSecond)
       : undefined;
-    message.total = (object.total !== undefined && object.total !== null)
-      ? TokenAmount.fromPartial(object.total)
-      : undefined;
-    message.expiresAt = object.expiresAt ?? undefined;
+    message.maxGpuSeconds = object.maxGpuSeconds ?? "0";
+    message.tier = object.tier ?? "";
+    message.maxDuration = object.maxDuration ?? "0";
+    message.expiry = object.expiry ?? "0";
+    message.nonce = object.nonce ?? "";
+    message.chainId = object.chainId ?? "0";
+    message.escrow = object.escrow ?? "";
     message.signer = object.signer ?? "";
     message.signature = object.signature ?? Buffer.alloc(0);
     return message;
   },
 };
 
+function createBaseOffer(): Offer {
+  return {
+    tier: undefined,
+    pricePerGpuSecond: undefined,
+    maxTotal: undefined,
+    estimatedStart: undefined,
+    freeGpus: 0,
+    quote: undefined,
+  };
+}
+
+export const Offer: MessageFns<Offer> = {
+  encode(message: Offer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tier !== undefined) {
+      Tier.encode(message.tier, writer.uint32(10).fork()).join();
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(18).fork()).join();
+    }
+    if (message.maxTotal !== undefined) {
+      TokenAmount.encode(message.maxTotal, writer.uint32(26).fork()).join();
+    }
+    if (message.estimatedStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.estimatedStart), writer.uint32(34).fork()).join();
+    }
+    if (message.freeGpus !== 0) {
+      writer.uint32(40).uint32(message.freeGpus);
+    }
+    if (message.quote !== undefined) {
+      SignedQuote.encode(message.quote, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Offer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tier = Tier.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.maxTotal = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.estimatedStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.freeGpus = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.quote = SignedQuote.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Offer {
+    return {
+      tier: isSet(object.tier) ? Tier.fromJSON(object.tier) : undefined,
+      pricePerGpuSecond: isSet(object.pricePerGpuSecond)
+        ? TokenAmount.fromJSON(object.pricePerGpuSecond)
+        : isSet(object.price_per_gpu_second)
+        ? TokenAmount.fromJSON(object.price_per_gpu_second)
+        : undefined,
+      maxTotal: isSet(object.maxTotal)
+        ? TokenAmount.fromJSON(object.maxTotal)
+        : isSet(object.max_total)
+        ? TokenAmount.fromJSON(object.max_total)
+        : undefined,
+      estimatedStart: isSet(object.estimatedStart)
+        ? globalThis.String(object.estimatedStart)
+        : isSet(object.estimated_start)
+        ? globalThis.String(object.estimated_start)
+        : undefined,
+      freeGpus: isSet(object.freeGpus)
+        ? globalThis.Number(object.freeGpus)
+        : isSet(object.free_gpus)
+        ? globalThis.Number(object.free_gpus)
+        : 0,
+      quote: isSet(object.quote) ? SignedQuote.fromJSON(object.quote) : undefined,
+    };
+  },
+
+  toJSON(message: Offer): unknown {
+    const obj: any = {};
+    if (message.tier !== undefined) {
+      obj.tier = Tier.toJSON(message.tier);
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      obj.pricePerGpuSecond = TokenAmount.toJSON(message.pricePerGpuSecond);
+    }
+    if (message.maxTotal !== undefined) {
+      obj.maxTotal = TokenAmount.toJSON(message.maxTotal);
+    }
+    if (message.estimatedStart !== undefined) {
+      obj.estimatedStart = message.estimatedStart;
+    }
+    if (message.freeGpus !== 0) {
+      obj.freeGpus = Math.round(message.freeGpus);
+    }
+    if (message.quote !== undefined) {
+      obj.quote = SignedQuote.toJSON(message.quote);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Offer>): Offer {
+    return Offer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Offer>): Offer {
+    const message = createBaseOffer();
+    message.tier = (object.tier !== undefined && object.tier !== null) ? Tier.fromPartial(object.tier) : undefined;
+    message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
+      ? TokenAmount.fromPartial(object.pricePerGpuSecond)
+      : undefined;
+    message.maxTotal = (object.maxTotal !== undefined && object.maxTotal !== null)
+      ? TokenAmount.fromPartial(object.maxTotal)
+      : undefined;
+    message.estimatedStart = object.estimatedStart ?? undefined;
+    message.freeGpus = object.freeGpus ?? 0;
+    message.quote = (object.quote !== undefined && object.quote !== null)
+      ? SignedQuote.fromPartial(object.quote)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseOffers(): Offers {
+  return { offers: [] };
+}
+
+export const Offers: MessageFns<Offers> = {
+  encode(message: Offers, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.offers) {
+      Offer.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Offers {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffers();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.offers.push(Offer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Offers {
+    return { offers: globalThis.Array.isArray(object?.offers) ? object.offers.map((e: any) => Offer.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: Offers): unknown {
+    const obj: any = {};
+    if (message.offers?.length) {
+      obj.offers = message.offers.map((e) => Offer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Offers>): Offers {
+    return Offers.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Offers>): Offers {
+    const message = createBaseOffers();
+    message.offers = object.offers?.map((e) => Offer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseInfeasible(): Infeasible {
+  return { reason: 0, message: "" };
+}
+
+export const Infeasible: MessageFns<Infeasible> = {
+  encode(message: Infeasible, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== 0) {
+      writer.uint32(8).int32(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Infeasible {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInfeasible();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Infeasible {
+    return {
+      reason: isSet(object.reason) ? infeasibleReasonFromJSON(object.reason) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: Infeasible): unknown {
+    const obj: any = {};
+    if (message.reason !== 0) {
+      obj.reason = infeasibleReasonToJSON(message.reason);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Infeasible>): Infeasible {
+    return Infeasible.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Infeasible>): Infeasible {
+    const message = createBaseInfeasible();
+    message.reason = object.reason ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 function createBaseQuoteResponse(): QuoteResponse {
-  return { quote: undefined };
+  return { result: undefined };
 }
 
 export const QuoteResponse: MessageFns<QuoteResponse> = {
   encode(message: QuoteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.quote !== undefined) {
-      SignedQuote.encode(message.quote, writer.uint32(10).fork()).join();
+    switch (message.result?.$case) {
+      case "offers":
+        Offers.encode(message.result.value, writer.uint32(10).fork()).join();
+        break;
+      case "infeasible":
+        Infeasible.encode(message.result.value, writer.uint32(18).fork()).join();
+        break;
     }
     return writer;
   },
@@ -585,7 +1120,15 @@ export const QuoteResponse: MessageFns<QuoteResponse> = {
               break;
             }
 
-            message.quote = SignedQuote.decode(reader, reader.uint32());
+            message.result = { $case: "offers", value: Offers.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "infeasible", value: Infeasible.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -601,13 +1144,21 @@ export const QuoteResponse: MessageFns<QuoteResponse> = {
   },
 
   fromJSON(object: any): QuoteResponse {
-    return { quote: isSet(object.quote) ? SignedQuote.fromJSON(object.quote) : undefined };
+    return {
+      result: isSet(object.offers)
+        ? { $case: "offers", value: Offers.fromJSON(object.offers) }
+        : isSet(object.infeasible)
+        ? { $case: "infeasible", value: Infeasible.fromJSON(object.infeasible) }
+        : undefined,
+    };
   },
 
   toJSON(message: QuoteResponse): unknown {
     const obj: any = {};
-    if (message.quote !== undefined) {
-      obj.quote = SignedQuote.toJSON(message.quote);
+    if (message.result?.$case === "offers") {
+      obj.offers = Offers.toJSON(message.result.value);
+    } else if (message.result?.$case === "infeasible") {
+      obj.infeasible = Infeasible.toJSON(message.result.value);
     }
     return obj;
   },
@@ -617,9 +1168,20 @@ export const QuoteResponse: MessageFns<QuoteResponse> = {
   },
   fromPartial(object: DeepPartial<QuoteResponse>): QuoteResponse {
     const message = createBaseQuoteResponse();
-    message.quote = (object.quote !== undefined && object.quote !== null)
-      ? SignedQuote.fromPartial(object.quote)
-      : undefined;
+    switch (object.result?.$case) {
+      case "offers": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "offers", value: Offers.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "infeasible": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "infeasible", value: Infeasible.fromPartial(object.result.value) };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -692,7 +1254,7 @@ export const GetPriceBookRequest: MessageFns<GetPriceBookRequest> = {
 };
 
 function createBaseTierPrice(): TierPrice {
-  return { tier: undefined, pricePerGpuSecond: undefined };
+  return { tier: undefined, pricePerGpuSecond: undefined, updatedAt: undefined, queuedGpus: 0, freeGpus: 0 };
 }
 
 export const TierPrice: MessageFns<TierPrice> = {
@@ -702,6 +1264,15 @@ export const TierPrice: MessageFns<TierPrice> = {
     }
     if (message.pricePerGpuSecond !== undefined) {
       TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(18).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.queuedGpus !== 0) {
+      writer.uint32(32).uint32(message.queuedGpus);
+    }
+    if (message.freeGpus !== 0) {
+      writer.uint32(40).uint32(message.freeGpus);
     }
     return writer;
   },
@@ -735,6 +1306,30 @@ export const TierPrice: MessageFns<TierPrice> = {
             message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.queuedGpus = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.freeGpus = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -755,6 +1350,21 @@ export const TierPrice: MessageFns<TierPrice> = {
         : isSet(object.price_per_gpu_second)
         ? TokenAmount.fromJSON(object.price_per_gpu_second)
         : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? globalThis.String(object.updatedAt)
+        : isSet(object.updated_at)
+        ? globalThis.String(object.updated_at)
+        : undefined,
+      queuedGpus: isSet(object.queuedGpus)
+        ? globalThis.Number(object.queuedGpus)
+        : isSet(object.queued_gpus)
+        ? globalThis.Number(object.queued_gpus)
+        : 0,
+      freeGpus: isSet(object.freeGpus)
+        ? globalThis.Number(object.freeGpus)
+        : isSet(object.free_gpus)
+        ? globalThis.Number(object.free_gpus)
+        : 0,
     };
   },
 
@@ -765,6 +1375,15 @@ export const TierPrice: MessageFns<TierPrice> = {
     }
     if (message.pricePerGpuSecond !== undefined) {
       obj.pricePerGpuSecond = TokenAmount.toJSON(message.pricePerGpuSecond);
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt;
+    }
+    if (message.queuedGpus !== 0) {
+      obj.queuedGpus = Math.round(message.queuedGpus);
+    }
+    if (message.freeGpus !== 0) {
+      obj.freeGpus = Math.round(message.freeGpus);
     }
     return obj;
   },
@@ -778,12 +1397,15 @@ export const TierPrice: MessageFns<TierPrice> = {
     message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
       ? TokenAmount.fromPartial(object.pricePerGpuSecond)
       : undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.queuedGpus = object.queuedGpus ?? 0;
+    message.freeGpus = object.freeGpus ?? 0;
     return message;
   },
 };
 
 function createBaseGetPriceBookResponse(): GetPriceBookResponse {
-  return { version: "0", prices: [] };
+  return { version: "0", prices: [], strategy: "" };
 }
 
 export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
@@ -793,6 +1415,9 @@ export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
     }
     for (const v of message.prices) {
       TierPrice.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.strategy !== "") {
+      writer.uint32(26).string(message.strategy);
     }
     return writer;
   },
@@ -826,6 +1451,14 @@ export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
             message.prices.push(TierPrice.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.strategy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -842,6 +1475,7 @@ export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
     return {
       version: isSet(object.version) ? globalThis.String(object.version) : "0",
       prices: globalThis.Array.isArray(object?.prices) ? object.prices.map((e: any) => TierPrice.fromJSON(e)) : [],
+      strategy: isSet(object.strategy) ? globalThis.String(object.strategy) : "",
     };
   },
 
@@ -853,6 +1487,9 @@ export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
     if (message.prices?.length) {
       obj.prices = message.prices.map((e) => TierPrice.toJSON(e));
     }
+    if (message.strategy !== "") {
+      obj.strategy = message.strategy;
+    }
     return obj;
   },
 
@@ -863,13 +1500,411 @@ export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
     const message = createBaseGetPriceBookResponse();
     message.version = object.version ?? "0";
     message.prices = object.prices?.map((e) => TierPrice.fromPartial(e)) || [];
+    message.strategy = object.strategy ?? "";
     return message;
   },
 };
 
-/** Prices per tier (GPU class x region x urgency) and signed quotes that JobEscrow accepts. */
+function createBaseGetPriceHistoryRequest(): GetPriceHistoryRequest {
+  return { tier: undefined, from: undefined, to: undefined, pageSize: 0, pageToken: "" };
+}
+
+export const GetPriceHistoryRequest: MessageFns<GetPriceHistoryRequest> = {
+  encode(message: GetPriceHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tier !== undefined) {
+      Tier.encode(message.tier, writer.uint32(10).fork()).join();
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(toTimestamp(message.from), writer.uint32(18).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(toTimestamp(message.to), writer.uint32(26).fork()).join();
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPriceHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPriceHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tier = Tier.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPriceHistoryRequest {
+    return {
+      tier: isSet(object.tier) ? Tier.fromJSON(object.tier) : undefined,
+      from: isSet(object.from) ? globalThis.String(object.from) : undefined,
+      to: isSet(object.to) ? globalThis.String(object.to) : undefined,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPriceHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.tier !== undefined) {
+      obj.tier = Tier.toJSON(message.tier);
+    }
+    if (message.from !== undefined) {
+      obj.from = message.from;
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPriceHistoryRequest>): GetPriceHistoryRequest {
+    return GetPriceHistoryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPriceHistoryRequest>): GetPriceHistoryRequest {
+    const message = createBaseGetPriceHistoryRequest();
+    message.tier = (object.tier !== undefined && object.tier !== null) ? Tier.fromPartial(object.tier) : undefined;
+    message.from = object.from ?? undefined;
+    message.to = object.to ?? undefined;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBasePricePoint(): PricePoint {
+  return {
+    at: undefined,
+    pricePerGpuSecond: undefined,
+    previousPricePerGpuSecond: undefined,
+    queuedGpus: 0,
+    freeGpus: 0,
+  };
+}
+
+export const PricePoint: MessageFns<PricePoint> = {
+  encode(message: PricePoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(10).fork()).join();
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(18).fork()).join();
+    }
+    if (message.previousPricePerGpuSecond !== undefined) {
+      TokenAmount.encode(message.previousPricePerGpuSecond, writer.uint32(26).fork()).join();
+    }
+    if (message.queuedGpus !== 0) {
+      writer.uint32(32).uint32(message.queuedGpus);
+    }
+    if (message.freeGpus !== 0) {
+      writer.uint32(40).uint32(message.freeGpus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PricePoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePricePoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.previousPricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.queuedGpus = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.freeGpus = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PricePoint {
+    return {
+      at: isSet(object.at) ? globalThis.String(object.at) : undefined,
+      pricePerGpuSecond: isSet(object.pricePerGpuSecond)
+        ? TokenAmount.fromJSON(object.pricePerGpuSecond)
+        : isSet(object.price_per_gpu_second)
+        ? TokenAmount.fromJSON(object.price_per_gpu_second)
+        : undefined,
+      previousPricePerGpuSecond: isSet(object.previousPricePerGpuSecond)
+        ? TokenAmount.fromJSON(object.previousPricePerGpuSecond)
+        : isSet(object.previous_price_per_gpu_second)
+        ? TokenAmount.fromJSON(object.previous_price_per_gpu_second)
+        : undefined,
+      queuedGpus: isSet(object.queuedGpus)
+        ? globalThis.Number(object.queuedGpus)
+        : isSet(object.queued_gpus)
+        ? globalThis.Number(object.queued_gpus)
+        : 0,
+      freeGpus: isSet(object.freeGpus)
+        ? globalThis.Number(object.freeGpus)
+        : isSet(object.free_gpus)
+        ? globalThis.Number(object.free_gpus)
+        : 0,
+    };
+  },
+
+  toJSON(message: PricePoint): unknown {
+    const obj: any = {};
+    if (message.at !== undefined) {
+      obj.at = message.at;
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      obj.pricePerGpuSecond = TokenAmount.toJSON(message.pricePerGpuSecond);
+    }
+    if (message.previousPricePerGpuSecond !== undefined) {
+      obj.previousPricePerGpuSecond = TokenAmount.toJSON(message.previousPricePerGpuSecond);
+    }
+    if (message.queuedGpus !== 0) {
+      obj.queuedGpus = Math.round(message.queuedGpus);
+    }
+    if (message.freeGpus !== 0) {
+      obj.freeGpus = Math.round(message.freeGpus);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PricePoint>): PricePoint {
+    return PricePoint.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PricePoint>): PricePoint {
+    const message = createBasePricePoint();
+    message.at = object.at ?? undefined;
+    message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
+      ? TokenAmount.fromPartial(object.pricePerGpuSecond)
+      : undefined;
+    message.previousPricePerGpuSecond =
+      (object.previousPricePerGpuSecond !== undefined && object.previousPricePerGpuSecond !== null)
+        ? TokenAmount.fromPartial(object.previousPricePerGpuSecond)
+        : undefined;
+    message.queuedGpus = object.queuedGpus ?? 0;
+    message.freeGpus = object.freeGpus ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetPriceHistoryResponse(): GetPriceHistoryResponse {
+  return { points: [], nextPageToken: "" };
+}
+
+export const GetPriceHistoryResponse: MessageFns<GetPriceHistoryResponse> = {
+  encode(message: GetPriceHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.points) {
+      PricePoint.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPriceHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPriceHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.points.push(PricePoint.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPriceHistoryResponse {
+    return {
+      points: globalThis.Array.isArray(object?.points) ? object.points.map((e: any) => PricePoint.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPriceHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.points?.length) {
+      obj.points = message.points.map((e) => PricePoint.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPriceHistoryResponse>): GetPriceHistoryResponse {
+    return GetPriceHistoryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPriceHistoryResponse>): GetPriceHistoryResponse {
+    const message = createBaseGetPriceHistoryResponse();
+    message.points = object.points?.map((e) => PricePoint.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+/**
+ * Prices per tier (GPU class x region x urgency), signed quotes that JobEscrow accepts, and the
+ * public price index (current book and history). See docs/pricing.md.
+ */
 export type PricingServiceService = typeof PricingServiceService;
 export const PricingServiceService = {
+  /**
+   * Prices a job spec in every feasible tier and signs one escrow quote per offer; or says why
+   * no tier can run it.
+   */
   quote: {
     path: "/starminer.pricing.v1.PricingService/Quote" as const,
     requestStream: false as const,
@@ -879,6 +1914,7 @@ export const PricingServiceService = {
     responseSerialize: (value: QuoteResponse): Buffer => Buffer.from(QuoteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): QuoteResponse => QuoteResponse.decode(value),
   },
+  /** Current price of every tier. */
   getPriceBook: {
     path: "/starminer.pricing.v1.PricingService/GetPriceBook" as const,
     requestStream: false as const,
@@ -889,14 +1925,37 @@ export const PricingServiceService = {
       Buffer.from(GetPriceBookResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPriceBookResponse => GetPriceBookResponse.decode(value),
   },
+  /** Prices one tier was set to over time, oldest first, paged. */
+  getPriceHistory: {
+    path: "/starminer.pricing.v1.PricingService/GetPriceHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPriceHistoryRequest): Buffer =>
+      Buffer.from(GetPriceHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPriceHistoryRequest => GetPriceHistoryRequest.decode(value),
+    responseSerialize: (value: GetPriceHistoryResponse): Buffer =>
+      Buffer.from(GetPriceHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPriceHistoryResponse => GetPriceHistoryResponse.decode(value),
+  },
 } as const;
 
 export interface PricingServiceServer extends UntypedServiceImplementation {
+  /**
+   * Prices a job spec in every feasible tier and signs one escrow quote per offer; or says why
+   * no tier can run it.
+   */
   quote: handleUnaryCall<QuoteRequest, QuoteResponse>;
+  /** Current price of every tier. */
   getPriceBook: handleUnaryCall<GetPriceBookRequest, GetPriceBookResponse>;
+  /** Prices one tier was set to over time, oldest first, paged. */
+  getPriceHistory: handleUnaryCall<GetPriceHistoryRequest, GetPriceHistoryResponse>;
 }
 
 export interface PricingServiceClient extends Client {
+  /**
+   * Prices a job spec in every feasible tier and signs one escrow quote per offer; or says why
+   * no tier can run it.
+   */
   quote(
     request: QuoteRequest,
     callback: (error: ServiceError | null, response: QuoteResponse) => void,
@@ -912,6 +1971,7 @@ export interface PricingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: QuoteResponse) => void,
   ): ClientUnaryCall;
+  /** Current price of every tier. */
   getPriceBook(
     request: GetPriceBookRequest,
     callback: (error: ServiceError | null, response: GetPriceBookResponse) => void,
@@ -926,6 +1986,22 @@ export interface PricingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPriceBookResponse) => void,
+  ): ClientUnaryCall;
+  /** Prices one tier was set to over time, oldest first, paged. */
+  getPriceHistory(
+    request: GetPriceHistoryRequest,
+    callback: (error: ServiceError | null, response: GetPriceHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getPriceHistory(
+    request: GetPriceHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPriceHistoryResponse) => void,
+  ): ClientUnaryCall;
+  getPriceHistory(
+    request: GetPriceHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPriceHistoryResponse) => void,
   ): ClientUnaryCall;
 }
 
