@@ -127,6 +127,10 @@ export enum JobState {
   JOB_STATE_CANCELLED = 11,
   JOB_STATE_SETTLED = 12,
   JOB_STATE_OVERFLOWED = 13,
+  /** JOB_STATE_EXPIRED - The quote was never funded before it expired, or a funded job found no capacity anywhere. */
+  JOB_STATE_EXPIRED = 14,
+  /** JOB_STATE_REROUTED - Spillover moved an Overflowed job to another region; it is queued there next. */
+  JOB_STATE_REROUTED = 15,
   UNRECOGNIZED = -1,
 }
 
@@ -174,6 +178,12 @@ export function jobStateFromJSON(object: any): JobState {
     case 13:
     case "JOB_STATE_OVERFLOWED":
       return JobState.JOB_STATE_OVERFLOWED;
+    case 14:
+    case "JOB_STATE_EXPIRED":
+      return JobState.JOB_STATE_EXPIRED;
+    case 15:
+    case "JOB_STATE_REROUTED":
+      return JobState.JOB_STATE_REROUTED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -211,6 +221,10 @@ export function jobStateToJSON(object: JobState): string {
       return "JOB_STATE_SETTLED";
     case JobState.JOB_STATE_OVERFLOWED:
       return "JOB_STATE_OVERFLOWED";
+    case JobState.JOB_STATE_EXPIRED:
+      return "JOB_STATE_EXPIRED";
+    case JobState.JOB_STATE_REROUTED:
+      return "JOB_STATE_REROUTED";
     case JobState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

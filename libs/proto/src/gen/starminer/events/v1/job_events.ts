@@ -195,7 +195,26 @@ export interface JobSubmitted {
   clientId: string;
   /** Client wallet address that funds the escrow. */
   clientAddress: string;
-  spec: JobSpec | undefined;
+  spec:
+    | JobSpec
+    | undefined;
+  /**
+   * Scripted outcome for simulated GPU nodes (kwok); honoured only by a matchmaker configured
+   * to pass simulation annotations, ignored otherwise. Absent for real workloads.
+   */
+  simulation: JobSimulation | undefined;
+}
+
+/**
+ * How a simulated node runs a job's pod: its runtime and outcome (annotations
+ * starminer.io/sim-runtime, sim-outcome, sim-exit-code on the pod template).
+ */
+export interface JobSimulation {
+  /** Go duration, e.g. "5s". */
+  runtime: string;
+  /** Fail with exit_code instead of succeeding. */
+  fail: boolean;
+  exitCode: number;
 }
 
 /** Pricing quoted the job; the client funds the escrow against this quote. */
@@ -210,7 +229,12 @@ export interface JobQuoted {
     | undefined;
   /** price_per_gpu_second x gpu count x max duration: the deposit the escrow needs. */
   total: TokenAmount | undefined;
-  expiresAt: string | undefined;
+  expiresAt:
+    | string
+    | undefined;
+  /** Signer of the EIP-712 quote and its 65-byte signature, which the escrow checks on deposit. */
+  signer: string;
+  signature: Buffer;
 }
 
 /** The job's escrow deposit was seen on chain with the required confirmations. */
@@ -230,7 +254,16 @@ export interface JobQueued {
     | GpuRequirement
     | undefined;
   /** Past this instant without a match the job overflows (set by its urgency). */
-  placementDeadline: string | undefined;
+  placementDeadline:
+    | string
+    | undefined;
+  /**
+   * Why the job is (again) waiting: empty on first queueing, "NodeLost" after a node fault,
+   * "DispatchFailed" when its Kubernetes Job could not be created, "Rerouted" after a reroute.
+   */
+  reason: string;
+  /** Node to avoid when matching again (the node that was lost). */
+  excludedNode: string;
 }
 
 /** The matchmaker reserved capacity for the job on a provider's pool. */
@@ -243,6 +276,11 @@ export interface JobMatched {
     | undefined;
   /** 1 for the first match; increases after a reroute or a node fault. */
   attempt: number;
+  /** Node the GPUs are reserved on (the pod is pinned to it). */
+  node: string;
+  /** Score of the chosen placement and the weights version that produced it, for audit. */
+  score: number;
+  weightsVersion: number;
 }
 
 /** A Kubernetes Job was created for the match. */
@@ -261,6 +299,8 @@ export interface JobStarted {
   placement: JobPlacement | undefined;
   podName: string;
   attempt: number;
+  /** When the workload's container started: metering counts from here. */
+  startedAt: string | undefined;
 }
 
 /** The workload exited successfully. */
@@ -361,7 +401,7 @@ export interface JobExpired {
 }
 
 function createBaseJobSubmitted(): JobSubmitted {
-  return { jobId: "", clientId: "", clientAddress: "", spec: undefined };
+  return { jobId: "", clientId: "", clientAddress: "", spec: undefined, simulation: undefined };
 }
 
 export const JobSubmitted: MessageFns<JobSubmitted> = {
@@ -377,6 +417,9 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
     }
     if (message.spec !== undefined) {
       JobSpec.encode(message.spec, writer.uint32(34).fork()).join();
+    }
+    if (message.simulation !== undefined) {
+      JobSimulation.encode(message.simulation, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -426,6 +469,14 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
             message.spec = JobSpec.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.simulation = JobSimulation.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -456,6 +507,7 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
         ? globalThis.String(object.client_address)
         : "",
       spec: isSet(object.spec) ? JobSpec.fromJSON(object.spec) : undefined,
+      simulation: isSet(object.simulation) ? JobSimulation.fromJSON(object.simulation) : undefined,
     };
   },
 
@@ -473,6 +525,9 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
     if (message.spec !== undefined) {
       obj.spec = JobSpec.toJSON(message.spec);
     }
+    if (message.simulation !== undefined) {
+      obj.simulation = JobSimulation.toJSON(message.simulation);
+    }
     return obj;
   },
 
@@ -485,6 +540,114 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
     message.clientId = object.clientId ?? "";
     message.clientAddress = object.clientAddress ?? "";
     message.spec = (object.spec !== undefined && object.spec !== null) ? JobSpec.fromPartial(object.spec) : undefined;
+    message.simulation = (object.simulation !== undefined && object.simulation !== null)
+      ? JobSimulation.fromPartial(object.simulation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseJobSimulation(): JobSimulation {
+  return { runtime: "", fail: false, exitCode: 0 };
+}
+
+export const JobSimulation: MessageFns<JobSimulation> = {
+  encode(message: JobSimulation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runtime !== "") {
+      writer.uint32(10).string(message.runtime);
+    }
+    if (message.fail !== false) {
+      writer.uint32(16).bool(message.fail);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobSimulation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobSimulation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runtime = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fail = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobSimulation {
+    return {
+      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      fail: isSet(object.fail) ? globalThis.Boolean(object.fail) : false,
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+    };
+  },
+
+  toJSON(message: JobSimulation): unknown {
+    const obj: any = {};
+    if (message.runtime !== "") {
+      obj.runtime = message.runtime;
+    }
+    if (message.fail !== false) {
+      obj.fail = message.fail;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobSimulation>): JobSimulation {
+    return JobSimulation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobSimulation>): JobSimulation {
+    const message = createBaseJobSimulation();
+    message.runtime = object.runtime ?? "";
+    message.fail = object.fail ?? false;
+    message.exitCode = object.exitCode ?? 0;
     return message;
   },
 };
@@ -499,6 +662,8 @@ function createBaseJobQuoted(): JobQuoted {
     pricePerGpuSecond: undefined,
     total: undefined,
     expiresAt: undefined,
+    signer: "",
+    signature: Buffer.alloc(0),
   };
 }
 
@@ -527,6 +692,12 @@ export const JobQuoted: MessageFns<JobQuoted> = {
     }
     if (message.expiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(66).fork()).join();
+    }
+    if (message.signer !== "") {
+      writer.uint32(74).string(message.signer);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(82).bytes(message.signature);
     }
     return writer;
   },
@@ -608,6 +779,22 @@ export const JobQuoted: MessageFns<JobQuoted> = {
             message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.signer = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -650,6 +837,8 @@ export const JobQuoted: MessageFns<JobQuoted> = {
         : isSet(object.expires_at)
         ? globalThis.String(object.expires_at)
         : undefined,
+      signer: isSet(object.signer) ? globalThis.String(object.signer) : "",
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
     };
   },
 
@@ -679,6 +868,12 @@ export const JobQuoted: MessageFns<JobQuoted> = {
     if (message.expiresAt !== undefined) {
       obj.expiresAt = message.expiresAt;
     }
+    if (message.signer !== "") {
+      obj.signer = message.signer;
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
     return obj;
   },
 
@@ -701,6 +896,8 @@ export const JobQuoted: MessageFns<JobQuoted> = {
       ? TokenAmount.fromPartial(object.total)
       : undefined;
     message.expiresAt = object.expiresAt ?? undefined;
+    message.signer = object.signer ?? "";
+    message.signature = object.signature ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -839,7 +1036,15 @@ export const JobFunded: MessageFns<JobFunded> = {
 };
 
 function createBaseJobQueued(): JobQueued {
-  return { jobId: "", clientId: "", tier: undefined, gpu: undefined, placementDeadline: undefined };
+  return {
+    jobId: "",
+    clientId: "",
+    tier: undefined,
+    gpu: undefined,
+    placementDeadline: undefined,
+    reason: "",
+    excludedNode: "",
+  };
 }
 
 export const JobQueued: MessageFns<JobQueued> = {
@@ -858,6 +1063,12 @@ export const JobQueued: MessageFns<JobQueued> = {
     }
     if (message.placementDeadline !== undefined) {
       Timestamp.encode(toTimestamp(message.placementDeadline), writer.uint32(42).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.excludedNode !== "") {
+      writer.uint32(58).string(message.excludedNode);
     }
     return writer;
   },
@@ -915,6 +1126,22 @@ export const JobQueued: MessageFns<JobQueued> = {
             message.placementDeadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.excludedNode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -946,6 +1173,12 @@ export const JobQueued: MessageFns<JobQueued> = {
         : isSet(object.placement_deadline)
         ? globalThis.String(object.placement_deadline)
         : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      excludedNode: isSet(object.excludedNode)
+        ? globalThis.String(object.excludedNode)
+        : isSet(object.excluded_node)
+        ? globalThis.String(object.excluded_node)
+        : "",
     };
   },
 
@@ -966,6 +1199,12 @@ export const JobQueued: MessageFns<JobQueued> = {
     if (message.placementDeadline !== undefined) {
       obj.placementDeadline = message.placementDeadline;
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.excludedNode !== "") {
+      obj.excludedNode = message.excludedNode;
+    }
     return obj;
   },
 
@@ -981,12 +1220,23 @@ export const JobQueued: MessageFns<JobQueued> = {
       ? GpuRequirement.fromPartial(object.gpu)
       : undefined;
     message.placementDeadline = object.placementDeadline ?? undefined;
+    message.reason = object.reason ?? "";
+    message.excludedNode = object.excludedNode ?? "";
     return message;
   },
 };
 
 function createBaseJobMatched(): JobMatched {
-  return { jobId: "", clientId: "", placement: undefined, gpu: undefined, attempt: 0 };
+  return {
+    jobId: "",
+    clientId: "",
+    placement: undefined,
+    gpu: undefined,
+    attempt: 0,
+    node: "",
+    score: 0,
+    weightsVersion: 0,
+  };
 }
 
 export const JobMatched: MessageFns<JobMatched> = {
@@ -1005,6 +1255,15 @@ export const JobMatched: MessageFns<JobMatched> = {
     }
     if (message.attempt !== 0) {
       writer.uint32(40).uint32(message.attempt);
+    }
+    if (message.node !== "") {
+      writer.uint32(50).string(message.node);
+    }
+    if (message.score !== 0) {
+      writer.uint32(57).double(message.score);
+    }
+    if (message.weightsVersion !== 0) {
+      writer.uint32(64).uint32(message.weightsVersion);
     }
     return writer;
   },
@@ -1062,6 +1321,30 @@ export const JobMatched: MessageFns<JobMatched> = {
             message.attempt = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.weightsVersion = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1089,6 +1372,13 @@ export const JobMatched: MessageFns<JobMatched> = {
       placement: isSet(object.placement) ? JobPlacement.fromJSON(object.placement) : undefined,
       gpu: isSet(object.gpu) ? GpuRequirement.fromJSON(object.gpu) : undefined,
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      weightsVersion: isSet(object.weightsVersion)
+        ? globalThis.Number(object.weightsVersion)
+        : isSet(object.weights_version)
+        ? globalThis.Number(object.weights_version)
+        : 0,
     };
   },
 
@@ -1109,6 +1399,15 @@ export const JobMatched: MessageFns<JobMatched> = {
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
     }
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.weightsVersion !== 0) {
+      obj.weightsVersion = Math.round(message.weightsVersion);
+    }
     return obj;
   },
 
@@ -1126,6 +1425,9 @@ export const JobMatched: MessageFns<JobMatched> = {
       ? GpuRequirement.fromPartial(object.gpu)
       : undefined;
     message.attempt = object.attempt ?? 0;
+    message.node = object.node ?? "";
+    message.score = object.score ?? 0;
+    message.weightsVersion = object.weightsVersion ?? 0;
     return message;
   },
 };
@@ -1278,7 +1580,7 @@ export const JobDispatched: MessageFns<JobDispatched> = {
 };
 
 function createBaseJobStarted(): JobStarted {
-  return { jobId: "", placement: undefined, podName: "", attempt: 0 };
+  return { jobId: "", placement: undefined, podName: "", attempt: 0, startedAt: undefined };
 }
 
 export const JobStarted: MessageFns<JobStarted> = {
@@ -1294,6 +1596,9 @@ export const JobStarted: MessageFns<JobStarted> = {
     }
     if (message.attempt !== 0) {
       writer.uint32(32).uint32(message.attempt);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1343,6 +1648,14 @@ export const JobStarted: MessageFns<JobStarted> = {
             message.attempt = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1369,6 +1682,11 @@ export const JobStarted: MessageFns<JobStarted> = {
         ? globalThis.String(object.pod_name)
         : "",
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      startedAt: isSet(object.startedAt)
+        ? globalThis.String(object.startedAt)
+        : isSet(object.started_at)
+        ? globalThis.String(object.started_at)
+        : undefined,
     };
   },
 
@@ -1386,6 +1704,9 @@ export const JobStarted: MessageFns<JobStarted> = {
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
     }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt;
+    }
     return obj;
   },
 
@@ -1400,6 +1721,7 @@ export const JobStarted: MessageFns<JobStarted> = {
       : undefined;
     message.podName = object.podName ?? "";
     message.attempt = object.attempt ?? 0;
+    message.startedAt = object.startedAt ?? undefined;
     return message;
   },
 };
@@ -2963,6 +3285,18 @@ export const JobExpired: MessageFns<JobExpired> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -21,6 +21,7 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { JobState, jobStateFromJSON, jobStateToJSON } from "../../common/v1/job";
 import { JobSpec } from "../../common/v1/job_spec";
+import { TokenAmount } from "../../common/v1/money";
 
 /** A job as the matchmaker's read model shows it. */
 export interface Job {
@@ -35,7 +36,54 @@ export interface Job {
   /** Placement, set from Matched on. */
   placement: Placement | undefined;
   submittedAt: string | undefined;
-  updatedAt: string | undefined;
+  updatedAt:
+    | string
+    | undefined;
+  /** Tenant the job is billed to. */
+  clientId: string;
+  /** The signed quote the client funds the escrow with; set from Quoted on. */
+  quote:
+    | Quote
+    | undefined;
+  /** Metered use so far; final once the job is terminal. */
+  gpuSeconds: string;
+  cost:
+    | TokenAmount
+    | undefined;
+  /** Why the job ended, for Failed, Cancelled and Expired (e.g. "ExitCode", "NodeLost"). */
+  endReason: string;
+  /** Kubernetes Job of the current attempt, set from Dispatched on. */
+  kubernetesNamespace: string;
+  kubernetesJobName: string;
+  attempt: number;
+}
+
+/** An EIP-712 price quote signed by the pricing service; the escrow accepts a deposit against it. */
+export interface Quote {
+  quoteId: string;
+  /** GPU product and region of the tier quoted. */
+  gpuProduct: string;
+  region: string;
+  pricePerGpuSecond:
+    | TokenAmount
+    | undefined;
+  /** The deposit the escrow needs: price x GPUs x max duration. */
+  total: TokenAmount | undefined;
+  expiresAt: string | undefined;
+  signer: string;
+  signature: Buffer;
+}
+
+/**
+ * Scripted behaviour of a simulated (kwok) node for the job's pod. Accepted only by a
+ * matchmaker started with SIMULATION_ANNOTATIONS=true; refused otherwise.
+ */
+export interface Simulation {
+  /** Go duration the pod runs, e.g. "5s". */
+  runtime: string;
+  /** End Failed with exit_code instead of Succeeded. */
+  fail: boolean;
+  exitCode: number;
 }
 
 export interface Placement {
@@ -53,8 +101,11 @@ export interface SubmitJobRequest {
   spec:
     | JobSpec
     | undefined;
-  /** Quote from the pricing service the client accepts. */
+  /** Reserved: quotes are requested by the matchmaker and returned in the response. */
   quoteId: string;
+  /** Tenant the job is billed to; defaults to the client address. */
+  clientId: string;
+  simulation: Simulation | undefined;
 }
 
 export interface SubmitJobResponse {
@@ -90,6 +141,20 @@ export interface GetJobResponse {
   job: Job | undefined;
 }
 
+export interface ListJobsRequest {
+  /** Empty lists every client's jobs. */
+  clientId: string;
+  /** At most this many (default 50, at most 500). */
+  pageSize: number;
+  /** next_page_token of the previous page; empty for the first. */
+  pageToken: string;
+}
+
+export interface ListJobsResponse {
+  jobs: Job[];
+  nextPageToken: string;
+}
+
 function createBaseJob(): Job {
   return {
     jobId: "",
@@ -100,6 +165,14 @@ function createBaseJob(): Job {
     placement: undefined,
     submittedAt: undefined,
     updatedAt: undefined,
+    clientId: "",
+    quote: undefined,
+    gpuSeconds: "0",
+    cost: undefined,
+    endReason: "",
+    kubernetesNamespace: "",
+    kubernetesJobName: "",
+    attempt: 0,
   };
 }
 
@@ -128,6 +201,30 @@ export const Job: MessageFns<Job> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(66).fork()).join();
+    }
+    if (message.clientId !== "") {
+      writer.uint32(74).string(message.clientId);
+    }
+    if (message.quote !== undefined) {
+      Quote.encode(message.quote, writer.uint32(82).fork()).join();
+    }
+    if (message.gpuSeconds !== "0") {
+      writer.uint32(88).uint64(message.gpuSeconds);
+    }
+    if (message.cost !== undefined) {
+      TokenAmount.encode(message.cost, writer.uint32(98).fork()).join();
+    }
+    if (message.endReason !== "") {
+      writer.uint32(106).string(message.endReason);
+    }
+    if (message.kubernetesNamespace !== "") {
+      writer.uint32(114).string(message.kubernetesNamespace);
+    }
+    if (message.kubernetesJobName !== "") {
+      writer.uint32(122).string(message.kubernetesJobName);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(128).uint32(message.attempt);
     }
     return writer;
   },
@@ -209,6 +306,70 @@ export const Job: MessageFns<Job> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.quote = Quote.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.gpuSeconds = reader.uint64().toString();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.cost = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.endReason = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kubernetesNamespace = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.kubernetesJobName = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -243,6 +404,34 @@ export const Job: MessageFns<Job> = {
         : isSet(object.updated_at)
         ? globalThis.String(object.updated_at)
         : undefined,
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      quote: isSet(object.quote) ? Quote.fromJSON(object.quote) : undefined,
+      gpuSeconds: isSet(object.gpuSeconds)
+        ? globalThis.String(object.gpuSeconds)
+        : isSet(object.gpu_seconds)
+        ? globalThis.String(object.gpu_seconds)
+        : "0",
+      cost: isSet(object.cost) ? TokenAmount.fromJSON(object.cost) : undefined,
+      endReason: isSet(object.endReason)
+        ? globalThis.String(object.endReason)
+        : isSet(object.end_reason)
+        ? globalThis.String(object.end_reason)
+        : "",
+      kubernetesNamespace: isSet(object.kubernetesNamespace)
+        ? globalThis.String(object.kubernetesNamespace)
+        : isSet(object.kubernetes_namespace)
+        ? globalThis.String(object.kubernetes_namespace)
+        : "",
+      kubernetesJobName: isSet(object.kubernetesJobName)
+        ? globalThis.String(object.kubernetesJobName)
+        : isSet(object.kubernetes_job_name)
+        ? globalThis.String(object.kubernetes_job_name)
+        : "",
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
     };
   },
 
@@ -272,6 +461,30 @@ export const Job: MessageFns<Job> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt;
     }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.quote !== undefined) {
+      obj.quote = Quote.toJSON(message.quote);
+    }
+    if (message.gpuSeconds !== "0") {
+      obj.gpuSeconds = message.gpuSeconds;
+    }
+    if (message.cost !== undefined) {
+      obj.cost = TokenAmount.toJSON(message.cost);
+    }
+    if (message.endReason !== "") {
+      obj.endReason = message.endReason;
+    }
+    if (message.kubernetesNamespace !== "") {
+      obj.kubernetesNamespace = message.kubernetesNamespace;
+    }
+    if (message.kubernetesJobName !== "") {
+      obj.kubernetesJobName = message.kubernetesJobName;
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
     return obj;
   },
 
@@ -290,6 +503,331 @@ export const Job: MessageFns<Job> = {
       : undefined;
     message.submittedAt = object.submittedAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.clientId = object.clientId ?? "";
+    message.quote = (object.quote !== undefined && object.quote !== null) ? Quote.fromPartial(object.quote) : undefined;
+    message.gpuSeconds = object.gpuSeconds ?? "0";
+    message.cost = (object.cost !== undefined && object.cost !== null)
+      ? TokenAmount.fromPartial(object.cost)
+      : undefined;
+    message.endReason = object.endReason ?? "";
+    message.kubernetesNamespace = object.kubernetesNamespace ?? "";
+    message.kubernetesJobName = object.kubernetesJobName ?? "";
+    message.attempt = object.attempt ?? 0;
+    return message;
+  },
+};
+
+function createBaseQuote(): Quote {
+  return {
+    quoteId: "",
+    gpuProduct: "",
+    region: "",
+    pricePerGpuSecond: undefined,
+    total: undefined,
+    expiresAt: undefined,
+    signer: "",
+    signature: Buffer.alloc(0),
+  };
+}
+
+export const Quote: MessageFns<Quote> = {
+  encode(message: Quote, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.quoteId !== "") {
+      writer.uint32(10).string(message.quoteId);
+    }
+    if (message.gpuProduct !== "") {
+      writer.uint32(18).string(message.gpuProduct);
+    }
+    if (message.region !== "") {
+      writer.uint32(26).string(message.region);
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      TokenAmount.encode(message.pricePerGpuSecond, writer.uint32(34).fork()).join();
+    }
+    if (message.total !== undefined) {
+      TokenAmount.encode(message.total, writer.uint32(42).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(50).fork()).join();
+    }
+    if (message.signer !== "") {
+      writer.uint32(58).string(message.signer);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(66).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Quote {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuote();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quoteId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.gpuProduct = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pricePerGpuSecond = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.total = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.signer = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Quote {
+    return {
+      quoteId: isSet(object.quoteId)
+        ? globalThis.String(object.quoteId)
+        : isSet(object.quote_id)
+        ? globalThis.String(object.quote_id)
+        : "",
+      gpuProduct: isSet(object.gpuProduct)
+        ? globalThis.String(object.gpuProduct)
+        : isSet(object.gpu_product)
+        ? globalThis.String(object.gpu_product)
+        : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      pricePerGpuSecond: isSet(object.pricePerGpuSecond)
+        ? TokenAmount.fromJSON(object.pricePerGpuSecond)
+        : isSet(object.price_per_gpu_second)
+        ? TokenAmount.fromJSON(object.price_per_gpu_second)
+        : undefined,
+      total: isSet(object.total) ? TokenAmount.fromJSON(object.total) : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? globalThis.String(object.expiresAt)
+        : isSet(object.expires_at)
+        ? globalThis.String(object.expires_at)
+        : undefined,
+      signer: isSet(object.signer) ? globalThis.String(object.signer) : "",
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: Quote): unknown {
+    const obj: any = {};
+    if (message.quoteId !== "") {
+      obj.quoteId = message.quoteId;
+    }
+    if (message.gpuProduct !== "") {
+      obj.gpuProduct = message.gpuProduct;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.pricePerGpuSecond !== undefined) {
+      obj.pricePerGpuSecond = TokenAmount.toJSON(message.pricePerGpuSecond);
+    }
+    if (message.total !== undefined) {
+      obj.total = TokenAmount.toJSON(message.total);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt;
+    }
+    if (message.signer !== "") {
+      obj.signer = message.signer;
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Quote>): Quote {
+    return Quote.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Quote>): Quote {
+    const message = createBaseQuote();
+    message.quoteId = object.quoteId ?? "";
+    message.gpuProduct = object.gpuProduct ?? "";
+    message.region = object.region ?? "";
+    message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
+      ? TokenAmount.fromPartial(object.pricePerGpuSecond)
+      : undefined;
+    message.total = (object.total !== undefined && object.total !== null)
+      ? TokenAmount.fromPartial(object.total)
+      : undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.signer = object.signer ?? "";
+    message.signature = object.signature ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSimulation(): Simulation {
+  return { runtime: "", fail: false, exitCode: 0 };
+}
+
+export const Simulation: MessageFns<Simulation> = {
+  encode(message: Simulation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runtime !== "") {
+      writer.uint32(10).string(message.runtime);
+    }
+    if (message.fail !== false) {
+      writer.uint32(16).bool(message.fail);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Simulation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runtime = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fail = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exitCode = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Simulation {
+    return {
+      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      fail: isSet(object.fail) ? globalThis.Boolean(object.fail) : false,
+      exitCode: isSet(object.exitCode)
+        ? globalThis.Number(object.exitCode)
+        : isSet(object.exit_code)
+        ? globalThis.Number(object.exit_code)
+        : 0,
+    };
+  },
+
+  toJSON(message: Simulation): unknown {
+    const obj: any = {};
+    if (message.runtime !== "") {
+      obj.runtime = message.runtime;
+    }
+    if (message.fail !== false) {
+      obj.fail = message.fail;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Simulation>): Simulation {
+    return Simulation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Simulation>): Simulation {
+    const message = createBaseSimulation();
+    message.runtime = object.runtime ?? "";
+    message.fail = object.fail ?? false;
+    message.exitCode = object.exitCode ?? 0;
     return message;
   },
 };
@@ -396,7 +934,7 @@ export const Placement: MessageFns<Placement> = {
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { idempotencyKey: "", client: "", spec: undefined, quoteId: "" };
+  return { idempotencyKey: "", client: "", spec: undefined, quoteId: "", clientId: "", simulation: undefined };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -412,6 +950,12 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.quoteId !== "") {
       writer.uint32(34).string(message.quoteId);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(42).string(message.clientId);
+    }
+    if (message.simulation !== undefined) {
+      Simulation.encode(message.simulation, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -461,6 +1005,22 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.quoteId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.simulation = Simulation.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -487,6 +1047,12 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
         : isSet(object.quote_id)
         ? globalThis.String(object.quote_id)
         : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      simulation: isSet(object.simulation) ? Simulation.fromJSON(object.simulation) : undefined,
     };
   },
 
@@ -504,6 +1070,12 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.quoteId !== "") {
       obj.quoteId = message.quoteId;
     }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.simulation !== undefined) {
+      obj.simulation = Simulation.toJSON(message.simulation);
+    }
     return obj;
   },
 
@@ -516,6 +1088,10 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     message.client = object.client ?? "";
     message.spec = (object.spec !== undefined && object.spec !== null) ? JobSpec.fromPartial(object.spec) : undefined;
     message.quoteId = object.quoteId ?? "";
+    message.clientId = object.clientId ?? "";
+    message.simulation = (object.simulation !== undefined && object.simulation !== null)
+      ? Simulation.fromPartial(object.simulation)
+      : undefined;
     return message;
   },
 };
@@ -1063,6 +1639,208 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
   },
 };
 
+function createBaseListJobsRequest(): ListJobsRequest {
+  return { clientId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListJobsRequest: MessageFns<ListJobsRequest> = {
+  encode(message: ListJobsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.clientId !== "") {
+      writer.uint32(10).string(message.clientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListJobsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListJobsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListJobsRequest {
+    return {
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListJobsRequest): unknown {
+    const obj: any = {};
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListJobsRequest>): ListJobsRequest {
+    return ListJobsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListJobsRequest>): ListJobsRequest {
+    const message = createBaseListJobsRequest();
+    message.clientId = object.clientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListJobsResponse(): ListJobsResponse {
+  return { jobs: [], nextPageToken: "" };
+}
+
+export const ListJobsResponse: MessageFns<ListJobsResponse> = {
+  encode(message: ListJobsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.jobs) {
+      Job.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListJobsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListJobsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobs.push(Job.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListJobsResponse {
+    return {
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => Job.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListJobsResponse): unknown {
+    const obj: any = {};
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => Job.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListJobsResponse>): ListJobsResponse {
+    return ListJobsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListJobsResponse>): ListJobsResponse {
+    const message = createBaseListJobsResponse();
+    message.jobs = object.jobs?.map((e) => Job.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /** Owner of the Job aggregate: accepts, cancels and reroutes jobs (ARCHITECTURE.md §2, §3). */
 export type MatchmakerServiceService = typeof MatchmakerServiceService;
 export const MatchmakerServiceService = {
@@ -1103,6 +1881,16 @@ export const MatchmakerServiceService = {
     responseSerialize: (value: GetJobResponse): Buffer => Buffer.from(GetJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJobResponse => GetJobResponse.decode(value),
   },
+  /** Jobs of one client (or all), newest first, paged. */
+  listJobs: {
+    path: "/starminer.matchmaker.v1.MatchmakerService/ListJobs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListJobsRequest): Buffer => Buffer.from(ListJobsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListJobsRequest => ListJobsRequest.decode(value),
+    responseSerialize: (value: ListJobsResponse): Buffer => Buffer.from(ListJobsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListJobsResponse => ListJobsResponse.decode(value),
+  },
 } as const;
 
 export interface MatchmakerServiceServer extends UntypedServiceImplementation {
@@ -1111,6 +1899,8 @@ export interface MatchmakerServiceServer extends UntypedServiceImplementation {
   /** Applies a reroute proposed by spillover to an Overflowed job. */
   reroute: handleUnaryCall<RerouteRequest, RerouteResponse>;
   getJob: handleUnaryCall<GetJobRequest, GetJobResponse>;
+  /** Jobs of one client (or all), newest first, paged. */
+  listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
 }
 
 export interface MatchmakerServiceClient extends Client {
@@ -1175,6 +1965,22 @@ export interface MatchmakerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJobResponse) => void,
   ): ClientUnaryCall;
+  /** Jobs of one client (or all), newest first, paged. */
+  listJobs(
+    request: ListJobsRequest,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const MatchmakerServiceClient = makeGenericClientConstructor(
@@ -1185,6 +1991,14 @@ export const MatchmakerServiceClient = makeGenericClientConstructor(
   service: typeof MatchmakerServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
