@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := deploy/local/stack.sh
 JEST := npx jest
+STARMINER_RUN ?= /tmp/starminer-run
+export STARMINER_RUN
 
 ##@ Setup
 
@@ -71,7 +73,7 @@ demo: up build ## Start the stack and the services, deploy the contracts and run
 
 .PHONY: test
 test: up build ## Run every test tier (unit, integration, e2e) against the local stack
-	$(JEST) --selectProjects unit integration e2e
+	$(JEST) --selectProjects unit integration e2e --json --outputFile=$(STARMINER_RUN)/test-results.json
 
 .PHONY: test-unit
 test-unit: ## Unit tests of pure logic (no stack needed)
