@@ -9,9 +9,12 @@ export STARMINER_RUN
 ##@ Setup
 
 .PHONY: install
-install: ## Install npm dependencies and the local stack's components (Kubernetes build, Kafka jars), cached by version
-	npm ci --no-audit --no-fund
+install: node_modules/.package-lock.json ## Install npm dependencies and the local stack's components (Kubernetes build, Kafka jars), cached by version
 	bash $(STACK) install
+
+# npm ci whenever the lock file is newer than the installed tree (or nothing is installed).
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
 
 .PHONY: gen
 gen: ## Regenerate all generated code (ts-proto types, contract ABIs and bindings)
@@ -19,7 +22,7 @@ gen: ## Regenerate all generated code (ts-proto types, contract ABIs and binding
 	npm run gen -w @starminer/contracts
 
 .PHONY: build
-build: ## Compile every workspace (tsc -b)
+build: node_modules/.package-lock.json ## Compile every workspace (tsc -b)
 	npm run build
 
 .PHONY: lint
@@ -49,7 +52,7 @@ verify: gen ## Regenerate and fail if the generated code in git is stale
 ##@ Local stack
 
 .PHONY: up
-up: ## Start Postgres, Kafka, anvil and one Kubernetes control plane per region with kwok GPU nodes
+up: node_modules/.package-lock.json ## Start Postgres, Kafka, anvil and one Kubernetes control plane per region with kwok GPU nodes
 	bash $(STACK) up
 
 .PHONY: down
