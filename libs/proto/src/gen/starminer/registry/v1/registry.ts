@@ -18,7 +18,57 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { TokenAmount } from "../../common/v1/money";
+
+/** Where a node stands with the registry. */
+export enum NodeStatus {
+  NODE_STATUS_UNSPECIFIED = 0,
+  /** NODE_STATUS_ADMITTED - Passed every check; counts as capacity. */
+  NODE_STATUS_ADMITTED = 1,
+  /** NODE_STATUS_REJECTED - Failed a check (signature, stake, labels); tainted so no job lands on it. */
+  NODE_STATUS_REJECTED = 2,
+  /** NODE_STATUS_QUARANTINED - Was admitted but is unhealthy (NotReady) or its provider lost its stake; does not count. */
+  NODE_STATUS_QUARANTINED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function nodeStatusFromJSON(object: any): NodeStatus {
+  switch (object) {
+    case 0:
+    case "NODE_STATUS_UNSPECIFIED":
+      return NodeStatus.NODE_STATUS_UNSPECIFIED;
+    case 1:
+    case "NODE_STATUS_ADMITTED":
+      return NodeStatus.NODE_STATUS_ADMITTED;
+    case 2:
+    case "NODE_STATUS_REJECTED":
+      return NodeStatus.NODE_STATUS_REJECTED;
+    case 3:
+    case "NODE_STATUS_QUARANTINED":
+      return NodeStatus.NODE_STATUS_QUARANTINED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NodeStatus.UNRECOGNIZED;
+  }
+}
+
+export function nodeStatusToJSON(object: NodeStatus): string {
+  switch (object) {
+    case NodeStatus.NODE_STATUS_UNSPECIFIED:
+      return "NODE_STATUS_UNSPECIFIED";
+    case NodeStatus.NODE_STATUS_ADMITTED:
+      return "NODE_STATUS_ADMITTED";
+    case NodeStatus.NODE_STATUS_REJECTED:
+      return "NODE_STATUS_REJECTED";
+    case NodeStatus.NODE_STATUS_QUARANTINED:
+      return "NODE_STATUS_QUARANTINED";
+    case NodeStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface Provider {
   /** Wallet address (0x-prefixed, 20 bytes hex). */
@@ -26,6 +76,20 @@ export interface Provider {
   /** Stake mirrored from the Staking contract. */
   stake: TokenAmount | undefined;
   active: boolean;
+  /** Holds the provider role in ProviderRegistry. */
+  registered: boolean;
+  /** Minimum stake of the Staking contract when the provider was last checked. */
+  minStake:
+    | TokenAmount
+    | undefined;
+  /** A slash was seen and no stake was added since: the provider stays inactive until it is. */
+  slashPending: boolean;
+  /** Why the provider is inactive, e.g. "NotRegistered", "InsufficientStake", "Slashed"; empty when active. */
+  inactiveReason: string;
+  /** Admitted nodes of the provider, every region. */
+  admittedNodes: number;
+  /** When the registry last confirmed the provider's state on chain or from a chain event. */
+  checkedAt: string | undefined;
 }
 
 export interface GetProviderRequest {
@@ -41,11 +105,28 @@ export interface Node {
   region: string;
   provider: string;
   pool: string;
+  /** nvidia.com/gpu.product as GPU feature discovery reports it. */
   gpuProduct: string;
   gpuMemoryMib: number;
+  /** Capacity nvidia.com/gpu. */
   gpuCapacity: number;
   /** True once the provider's stake and its signature over the node identity are verified. */
   verified: boolean;
+  uid: string;
+  /** Catalogue class of the product (H100-80GB, ...), or "unknown". */
+  gpuClass: string;
+  /** Allocatable nvidia.com/gpu. */
+  allocatableGpus: number;
+  /** nvidia.com/gpu requested by pods bound to the node and not finished. */
+  allocatedGpus: number;
+  ready: boolean;
+  cordoned: boolean;
+  status: NodeStatus;
+  /** Machine-readable reason of a rejection or quarantine, e.g. "BadSignature", "NotReady". */
+  reason: string;
+  message: string;
+  /** Last heartbeat the node's Ready condition carried. */
+  lastHeartbeat: string | undefined;
 }
 
 export interface ListNodesRequest {
@@ -54,6 +135,9 @@ export interface ListNodesRequest {
   provider: string;
   pageSize: number;
   pageToken: string;
+  pool: string;
+  /** NODE_STATUS_UNSPECIFIED lists every status. */
+  status: NodeStatus;
 }
 
 export interface ListNodesResponse {
@@ -61,21 +145,30 @@ export interface ListNodesResponse {
   nextPageToken: string;
 }
 
+/** Capacity of one provider's pool of one GPU class in one region, from admitted nodes only. */
 export interface PoolCapacity {
   region: string;
   provider: string;
   pool: string;
   gpuProduct: string;
   gpuMemoryMib: number;
+  /** Capacity nvidia.com/gpu of the admitted nodes. */
   totalGpus: number;
+  /** Allocatable minus allocated on admitted, ready, uncordoned nodes. */
   freeGpus: number;
+  gpuClass: string;
+  allocatableGpus: number;
+  allocatedGpus: number;
+  nodes: number;
 }
 
 export interface GetCapacityRequest {
   /** Empty lists every region. */
   region: string;
-  /** Empty lists every product. */
+  /** Empty lists every product. A catalogue class (H100-80GB) or a product label. */
   gpuProduct: string;
+  /** Empty lists every provider. */
+  provider: string;
 }
 
 export interface GetCapacityResponse {
@@ -83,7 +176,17 @@ export interface GetCapacityResponse {
 }
 
 function createBaseProvider(): Provider {
-  return { address: "", stake: undefined, active: false };
+  return {
+    address: "",
+    stake: undefined,
+    active: false,
+    registered: false,
+    minStake: undefined,
+    slashPending: false,
+    inactiveReason: "",
+    admittedNodes: 0,
+    checkedAt: undefined,
+  };
 }
 
 export const Provider: MessageFns<Provider> = {
@@ -96,6 +199,24 @@ export const Provider: MessageFns<Provider> = {
     }
     if (message.active !== false) {
       writer.uint32(24).bool(message.active);
+    }
+    if (message.registered !== false) {
+      writer.uint32(32).bool(message.registered);
+    }
+    if (message.minStake !== undefined) {
+      TokenAmount.encode(message.minStake, writer.uint32(42).fork()).join();
+    }
+    if (message.slashPending !== false) {
+      writer.uint32(48).bool(message.slashPending);
+    }
+    if (message.inactiveReason !== "") {
+      writer.uint32(58).string(message.inactiveReason);
+    }
+    if (message.admittedNodes !== 0) {
+      writer.uint32(64).uint32(message.admittedNodes);
+    }
+    if (message.checkedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.checkedAt), writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -137,6 +258,54 @@ export const Provider: MessageFns<Provider> = {
             message.active = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.registered = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.minStake = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.slashPending = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.inactiveReason = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.admittedNodes = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.checkedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -154,6 +323,32 @@ export const Provider: MessageFns<Provider> = {
       address: isSet(object.address) ? globalThis.String(object.address) : "",
       stake: isSet(object.stake) ? TokenAmount.fromJSON(object.stake) : undefined,
       active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+      registered: isSet(object.registered) ? globalThis.Boolean(object.registered) : false,
+      minStake: isSet(object.minStake)
+        ? TokenAmount.fromJSON(object.minStake)
+        : isSet(object.min_stake)
+        ? TokenAmount.fromJSON(object.min_stake)
+        : undefined,
+      slashPending: isSet(object.slashPending)
+        ? globalThis.Boolean(object.slashPending)
+        : isSet(object.slash_pending)
+        ? globalThis.Boolean(object.slash_pending)
+        : false,
+      inactiveReason: isSet(object.inactiveReason)
+        ? globalThis.String(object.inactiveReason)
+        : isSet(object.inactive_reason)
+        ? globalThis.String(object.inactive_reason)
+        : "",
+      admittedNodes: isSet(object.admittedNodes)
+        ? globalThis.Number(object.admittedNodes)
+        : isSet(object.admitted_nodes)
+        ? globalThis.Number(object.admitted_nodes)
+        : 0,
+      checkedAt: isSet(object.checkedAt)
+        ? globalThis.String(object.checkedAt)
+        : isSet(object.checked_at)
+        ? globalThis.String(object.checked_at)
+        : undefined,
     };
   },
 
@@ -168,6 +363,24 @@ export const Provider: MessageFns<Provider> = {
     if (message.active !== false) {
       obj.active = message.active;
     }
+    if (message.registered !== false) {
+      obj.registered = message.registered;
+    }
+    if (message.minStake !== undefined) {
+      obj.minStake = TokenAmount.toJSON(message.minStake);
+    }
+    if (message.slashPending !== false) {
+      obj.slashPending = message.slashPending;
+    }
+    if (message.inactiveReason !== "") {
+      obj.inactiveReason = message.inactiveReason;
+    }
+    if (message.admittedNodes !== 0) {
+      obj.admittedNodes = Math.round(message.admittedNodes);
+    }
+    if (message.checkedAt !== undefined) {
+      obj.checkedAt = message.checkedAt;
+    }
     return obj;
   },
 
@@ -181,6 +394,14 @@ export const Provider: MessageFns<Provider> = {
       ? TokenAmount.fromPartial(object.stake)
       : undefined;
     message.active = object.active ?? false;
+    message.registered = object.registered ?? false;
+    message.minStake = (object.minStake !== undefined && object.minStake !== null)
+      ? TokenAmount.fromPartial(object.minStake)
+      : undefined;
+    message.slashPending = object.slashPending ?? false;
+    message.inactiveReason = object.inactiveReason ?? "";
+    message.admittedNodes = object.admittedNodes ?? 0;
+    message.checkedAt = object.checkedAt ?? undefined;
     return message;
   },
 };
@@ -331,6 +552,16 @@ function createBaseNode(): Node {
     gpuMemoryMib: 0,
     gpuCapacity: 0,
     verified: false,
+    uid: "",
+    gpuClass: "",
+    allocatableGpus: 0,
+    allocatedGpus: 0,
+    ready: false,
+    cordoned: false,
+    status: 0,
+    reason: "",
+    message: "",
+    lastHeartbeat: undefined,
   };
 }
 
@@ -359,6 +590,36 @@ export const Node: MessageFns<Node> = {
     }
     if (message.verified !== false) {
       writer.uint32(64).bool(message.verified);
+    }
+    if (message.uid !== "") {
+      writer.uint32(74).string(message.uid);
+    }
+    if (message.gpuClass !== "") {
+      writer.uint32(82).string(message.gpuClass);
+    }
+    if (message.allocatableGpus !== 0) {
+      writer.uint32(88).uint32(message.allocatableGpus);
+    }
+    if (message.allocatedGpus !== 0) {
+      writer.uint32(96).uint32(message.allocatedGpus);
+    }
+    if (message.ready !== false) {
+      writer.uint32(104).bool(message.ready);
+    }
+    if (message.cordoned !== false) {
+      writer.uint32(112).bool(message.cordoned);
+    }
+    if (message.status !== 0) {
+      writer.uint32(120).int32(message.status);
+    }
+    if (message.reason !== "") {
+      writer.uint32(130).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(138).string(message.message);
+    }
+    if (message.lastHeartbeat !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastHeartbeat), writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -440,6 +701,86 @@ export const Node: MessageFns<Node> = {
             message.verified = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.uid = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.gpuClass = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.allocatableGpus = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.allocatedGpus = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.ready = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.cordoned = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.lastHeartbeat = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -474,6 +815,32 @@ export const Node: MessageFns<Node> = {
         ? globalThis.Number(object.gpu_capacity)
         : 0,
       verified: isSet(object.verified) ? globalThis.Boolean(object.verified) : false,
+      uid: isSet(object.uid) ? globalThis.String(object.uid) : "",
+      gpuClass: isSet(object.gpuClass)
+        ? globalThis.String(object.gpuClass)
+        : isSet(object.gpu_class)
+        ? globalThis.String(object.gpu_class)
+        : "",
+      allocatableGpus: isSet(object.allocatableGpus)
+        ? globalThis.Number(object.allocatableGpus)
+        : isSet(object.allocatable_gpus)
+        ? globalThis.Number(object.allocatable_gpus)
+        : 0,
+      allocatedGpus: isSet(object.allocatedGpus)
+        ? globalThis.Number(object.allocatedGpus)
+        : isSet(object.allocated_gpus)
+        ? globalThis.Number(object.allocated_gpus)
+        : 0,
+      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
+      cordoned: isSet(object.cordoned) ? globalThis.Boolean(object.cordoned) : false,
+      status: isSet(object.status) ? nodeStatusFromJSON(object.status) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      lastHeartbeat: isSet(object.lastHeartbeat)
+        ? globalThis.String(object.lastHeartbeat)
+        : isSet(object.last_heartbeat)
+        ? globalThis.String(object.last_heartbeat)
+        : undefined,
     };
   },
 
@@ -503,6 +870,36 @@ export const Node: MessageFns<Node> = {
     if (message.verified !== false) {
       obj.verified = message.verified;
     }
+    if (message.uid !== "") {
+      obj.uid = message.uid;
+    }
+    if (message.gpuClass !== "") {
+      obj.gpuClass = message.gpuClass;
+    }
+    if (message.allocatableGpus !== 0) {
+      obj.allocatableGpus = Math.round(message.allocatableGpus);
+    }
+    if (message.allocatedGpus !== 0) {
+      obj.allocatedGpus = Math.round(message.allocatedGpus);
+    }
+    if (message.ready !== false) {
+      obj.ready = message.ready;
+    }
+    if (message.cordoned !== false) {
+      obj.cordoned = message.cordoned;
+    }
+    if (message.status !== 0) {
+      obj.status = nodeStatusToJSON(message.status);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.lastHeartbeat !== undefined) {
+      obj.lastHeartbeat = message.lastHeartbeat;
+    }
     return obj;
   },
 
@@ -519,12 +916,22 @@ export const Node: MessageFns<Node> = {
     message.gpuMemoryMib = object.gpuMemoryMib ?? 0;
     message.gpuCapacity = object.gpuCapacity ?? 0;
     message.verified = object.verified ?? false;
+    message.uid = object.uid ?? "";
+    message.gpuClass = object.gpuClass ?? "";
+    message.allocatableGpus = object.allocatableGpus ?? 0;
+    message.allocatedGpus = object.allocatedGpus ?? 0;
+    message.ready = object.ready ?? false;
+    message.cordoned = object.cordoned ?? false;
+    message.status = object.status ?? 0;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    message.lastHeartbeat = object.lastHeartbeat ?? undefined;
     return message;
   },
 };
 
 function createBaseListNodesRequest(): ListNodesRequest {
-  return { region: "", provider: "", pageSize: 0, pageToken: "" };
+  return { region: "", provider: "", pageSize: 0, pageToken: "", pool: "", status: 0 };
 }
 
 export const ListNodesRequest: MessageFns<ListNodesRequest> = {
@@ -540,6 +947,12 @@ export const ListNodesRequest: MessageFns<ListNodesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(34).string(message.pageToken);
+    }
+    if (message.pool !== "") {
+      writer.uint32(42).string(message.pool);
+    }
+    if (message.status !== 0) {
+      writer.uint32(48).int32(message.status);
     }
     return writer;
   },
@@ -589,6 +1002,22 @@ export const ListNodesRequest: MessageFns<ListNodesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -615,6 +1044,8 @@ export const ListNodesRequest: MessageFns<ListNodesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      status: isSet(object.status) ? nodeStatusFromJSON(object.status) : 0,
     };
   },
 
@@ -632,6 +1063,12 @@ export const ListNodesRequest: MessageFns<ListNodesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.status !== 0) {
+      obj.status = nodeStatusToJSON(message.status);
+    }
     return obj;
   },
 
@@ -644,6 +1081,8 @@ export const ListNodesRequest: MessageFns<ListNodesRequest> = {
     message.provider = object.provider ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.pool = object.pool ?? "";
+    message.status = object.status ?? 0;
     return message;
   },
 };
@@ -738,7 +1177,19 @@ export const ListNodesResponse: MessageFns<ListNodesResponse> = {
 };
 
 function createBasePoolCapacity(): PoolCapacity {
-  return { region: "", provider: "", pool: "", gpuProduct: "", gpuMemoryMib: 0, totalGpus: 0, freeGpus: 0 };
+  return {
+    region: "",
+    provider: "",
+    pool: "",
+    gpuProduct: "",
+    gpuMemoryMib: 0,
+    totalGpus: 0,
+    freeGpus: 0,
+    gpuClass: "",
+    allocatableGpus: 0,
+    allocatedGpus: 0,
+    nodes: 0,
+  };
 }
 
 export const PoolCapacity: MessageFns<PoolCapacity> = {
@@ -763,6 +1214,18 @@ export const PoolCapacity: MessageFns<PoolCapacity> = {
     }
     if (message.freeGpus !== 0) {
       writer.uint32(56).uint32(message.freeGpus);
+    }
+    if (message.gpuClass !== "") {
+      writer.uint32(66).string(message.gpuClass);
+    }
+    if (message.allocatableGpus !== 0) {
+      writer.uint32(72).uint32(message.allocatableGpus);
+    }
+    if (message.allocatedGpus !== 0) {
+      writer.uint32(80).uint32(message.allocatedGpus);
+    }
+    if (message.nodes !== 0) {
+      writer.uint32(88).uint32(message.nodes);
     }
     return writer;
   },
@@ -836,6 +1299,38 @@ export const PoolCapacity: MessageFns<PoolCapacity> = {
             message.freeGpus = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.gpuClass = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.allocatableGpus = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.allocatedGpus = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.nodes = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -873,6 +1368,22 @@ export const PoolCapacity: MessageFns<PoolCapacity> = {
         : isSet(object.free_gpus)
         ? globalThis.Number(object.free_gpus)
         : 0,
+      gpuClass: isSet(object.gpuClass)
+        ? globalThis.String(object.gpuClass)
+        : isSet(object.gpu_class)
+        ? globalThis.String(object.gpu_class)
+        : "",
+      allocatableGpus: isSet(object.allocatableGpus)
+        ? globalThis.Number(object.allocatableGpus)
+        : isSet(object.allocatable_gpus)
+        ? globalThis.Number(object.allocatable_gpus)
+        : 0,
+      allocatedGpus: isSet(object.allocatedGpus)
+        ? globalThis.Number(object.allocatedGpus)
+        : isSet(object.allocated_gpus)
+        ? globalThis.Number(object.allocated_gpus)
+        : 0,
+      nodes: isSet(object.nodes) ? globalThis.Number(object.nodes) : 0,
     };
   },
 
@@ -899,6 +1410,18 @@ export const PoolCapacity: MessageFns<PoolCapacity> = {
     if (message.freeGpus !== 0) {
       obj.freeGpus = Math.round(message.freeGpus);
     }
+    if (message.gpuClass !== "") {
+      obj.gpuClass = message.gpuClass;
+    }
+    if (message.allocatableGpus !== 0) {
+      obj.allocatableGpus = Math.round(message.allocatableGpus);
+    }
+    if (message.allocatedGpus !== 0) {
+      obj.allocatedGpus = Math.round(message.allocatedGpus);
+    }
+    if (message.nodes !== 0) {
+      obj.nodes = Math.round(message.nodes);
+    }
     return obj;
   },
 
@@ -914,12 +1437,16 @@ export const PoolCapacity: MessageFns<PoolCapacity> = {
     message.gpuMemoryMib = object.gpuMemoryMib ?? 0;
     message.totalGpus = object.totalGpus ?? 0;
     message.freeGpus = object.freeGpus ?? 0;
+    message.gpuClass = object.gpuClass ?? "";
+    message.allocatableGpus = object.allocatableGpus ?? 0;
+    message.allocatedGpus = object.allocatedGpus ?? 0;
+    message.nodes = object.nodes ?? 0;
     return message;
   },
 };
 
 function createBaseGetCapacityRequest(): GetCapacityRequest {
-  return { region: "", gpuProduct: "" };
+  return { region: "", gpuProduct: "", provider: "" };
 }
 
 export const GetCapacityRequest: MessageFns<GetCapacityRequest> = {
@@ -929,6 +1456,9 @@ export const GetCapacityRequest: MessageFns<GetCapacityRequest> = {
     }
     if (message.gpuProduct !== "") {
       writer.uint32(18).string(message.gpuProduct);
+    }
+    if (message.provider !== "") {
+      writer.uint32(26).string(message.provider);
     }
     return writer;
   },
@@ -962,6 +1492,14 @@ export const GetCapacityRequest: MessageFns<GetCapacityRequest> = {
             message.gpuProduct = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -982,6 +1520,7 @@ export const GetCapacityRequest: MessageFns<GetCapacityRequest> = {
         : isSet(object.gpu_product)
         ? globalThis.String(object.gpu_product)
         : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
     };
   },
 
@@ -993,6 +1532,9 @@ export const GetCapacityRequest: MessageFns<GetCapacityRequest> = {
     if (message.gpuProduct !== "") {
       obj.gpuProduct = message.gpuProduct;
     }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
     return obj;
   },
 
@@ -1003,6 +1545,7 @@ export const GetCapacityRequest: MessageFns<GetCapacityRequest> = {
     const message = createBaseGetCapacityRequest();
     message.region = object.region ?? "";
     message.gpuProduct = object.gpuProduct ?? "";
+    message.provider = object.provider ?? "";
     return message;
   },
 };
@@ -1179,6 +1722,19 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(dateStr: string): Timestamp {
+  const date = new globalThis.Date(dateStr);
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): string {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis).toISOString();
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
