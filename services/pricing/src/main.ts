@@ -1,5 +1,4 @@
 import { bootstrapService } from '@starminer/service-kit';
-import { loadConfig } from './config';
-import { PricingModule } from './pricing.module';
+import { pricingService } from './service-definition';
 
-void bootstrapService({ name: 'pricing', loadConfig, module: PricingModule });
+void bootstrapService(pricingService);

@@ -1,8 +1,111 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { readDeployments } from '@starminer/chain';
+import { OutboxPublisher, marketEvents } from '@starminer/eventing';
+import {
+  JsonLogger,
+  PostgresDatabase,
+  Readiness,
+  SERVICE_CONFIG,
+  type GrpcServiceRegistration,
+} from '@starminer/service-kit';
+import { pricingGrpcService } from './api/pricing.grpc';
+import { PriceIndexQueries } from './app/price-index/price-index.queries';
+import { QuoteHandler } from './app/quote/quote.handler';
+import { RecordSignalHandler } from './app/record-signal/record-signal.handler';
+import { RunTickHandler } from './app/run-tick/run-tick.handler';
+import { type PricingConfig } from './config';
+import { STRATEGIES } from './domain/strategy';
+import { systemClock } from './infra/clock';
+import { EngineRepository } from './infra/engine-repository';
+import { IssuedQuotesRepository } from './infra/issued-quotes-repository';
+import { MarketRuntime } from './infra/market-runtime';
+import { readPolicyFile } from './infra/policy-file';
+import { PriceIndexRepository } from './infra/price-index-repository';
+import { QuoteSigner } from './infra/quote-signer';
 
 /**
- * The pricing service. Health, readiness, metrics, the Postgres pool and the gRPC server come
- * from @starminer/service-kit; use cases, adapters and controllers are added here as they land.
+ * Builds the service's object graph from the validated config. Plain constructors: each use
+ * case gets exactly the repositories and ports it uses. The policy and deployments files are
+ * read here, so a bad one stops the service at boot with the file's own error.
  */
-@Module({})
+export class PricingComponents implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly grpc: GrpcServiceRegistration;
+  readonly runtime: MarketRuntime;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) config: PricingConfig,
+    database: PostgresDatabase,
+    logger: JsonLogger,
+    readiness: Readiness,
+  ) {
+    const policy = readPolicyFile(config.PRICING_POLICY_FILE);
+    const strategy = STRATEGIES[config.PRICING_STRATEGY](policy);
+    const signer = new QuoteSigner(config.PRICING_KEY, readDeployments(config.DEPLOYMENTS_FILE));
+    const { pool, schema } = database;
+    const engine = new EngineRepository(schema, strategy);
+    const index = new PriceIndexRepository(schema);
+    this.runtime = new MarketRuntime({
+      pool,
+      databaseUrl: config.DATABASE_URL,
+      schema,
+      brokers: config.KAFKA_BROKERS.split(','),
+      groupId: config.PRICING_CONSUMER_GROUP,
+      intervalMs: policy.intervalSeconds * 1000,
+      recordSignal: new RecordSignalHandler(engine),
+      runTick: new RunTickHandler(
+        pool,
+        engine,
+        index,
+        new OutboxPublisher(schema, marketEvents),
+        strategy,
+      ),
+      clock: systemClock,
+      logger,
+    });
+    for (const check of this.runtime.readinessChecks()) readiness.register(check);
+    this.grpc = pricingGrpcService({
+      quote: new QuoteHandler(
+        pool,
+        engine,
+        policy,
+        signer,
+        new IssuedQuotesRepository(schema),
+        systemClock,
+      ),
+      index: new PriceIndexQueries(pool, index),
+      strategyId: strategy.id,
+    });
+    logger.info('pricing configured', {
+      policy: policy.name,
+      strategy: strategy.id,
+      signer: signer.address,
+      chainId: Number(signer.chainId),
+      escrow: signer.escrow,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.runtime.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runtime.stop();
+  }
+}
+
+/** The pricing service: Multi-Tier Pricing engine, signed quotes and the public price index. */
+@Module({
+  providers: [
+    {
+      provide: PricingComponents,
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
+      useFactory: (
+        config: PricingConfig,
+        db: PostgresDatabase,
+        logger: JsonLogger,
+        readiness: Readiness,
+      ) => new PricingComponents(config, db, logger, readiness),
+    },
+  ],
+})
 export class PricingModule {}

@@ -38,6 +38,8 @@ export type SignalEvent =
       region: string;
       gpuClass: GpuClass;
       gpus: number;
+      /** Node key ("<region>/<node>") the GPUs are reserved on, when known: its class wins. */
+      node?: string;
     }
   | { kind: 'job-rerouted'; at: number; jobId: string; region: string }
   | { kind: 'job-ended'; at: number; jobId: string; outcome: JobOutcome }

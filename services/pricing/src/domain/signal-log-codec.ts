@@ -89,6 +89,7 @@ export function decodeSignal(json: unknown, where = 'entry'): SignalEvent {
         region: str(o, 'region', where),
         gpuClass: gpuClass(o, where),
         gpus: count(o, 'gpus', where),
+        ...(o.node === undefined ? {} : { node: str(o, 'node', where) }),
       };
     case 'job-rerouted':
       return {

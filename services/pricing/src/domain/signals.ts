@@ -110,7 +110,7 @@ export function applySignal(s: MarketSignals, e: SignalEvent): MarketSignals {
     }
     case 'job-matched': {
       const prior = s.jobs.get(e.jobId);
-      const pool = poolKey(e.gpuClass, e.region);
+      const pool = matchedPool(s, e, prior);
       const rec: JobRecord = {
         tier: prior ? retier(prior.tier, e.region) : tierKey({ ...e, urgency: 'normal' }),
         pool,
@@ -144,6 +144,21 @@ export function applySignal(s: MarketSignals, e: SignalEvent): MarketSignals {
     case 'tick':
       return s;
   }
+}
+
+/**
+ * Pool a match lands in: the class of the node it reserved if that node is known, else the class
+ * the event names, else the class the job was queued for (a job asking only for memory).
+ */
+function matchedPool(
+  s: MarketSignals,
+  e: Extract<SignalEvent, { kind: 'job-matched' }>,
+  prior: JobRecord | undefined,
+): PoolKey {
+  const node = e.node === undefined ? undefined : s.nodes.get(e.node);
+  if (node) return node.pool;
+  if (e.gpuClass !== 'unknown' || !prior) return poolKey(e.gpuClass, e.region);
+  return poolKey(splitTier(prior.tier).gpuClass, e.region);
 }
 
 function splitTier(key: TierKey): { gpuClass: GpuClass; urgency: Urgency } {

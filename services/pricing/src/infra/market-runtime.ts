@@ -1,0 +1,152 @@
+import { type Pool } from 'pg';
+import {
+  EventConsumer,
+  EventRegistry,
+  KafkaJsBus,
+  OutboxRelay,
+  Topics,
+  jobEvents,
+  migrateEventing,
+  nodeEvents,
+  type JobEvent,
+  type NodeEvent,
+  type Producer,
+} from '@starminer/eventing';
+import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { type RecordSignalHandler } from '../app/record-signal/record-signal.handler';
+import { type RunTickHandler } from '../app/run-tick/run-tick.handler';
+import { type Clock } from './clock';
+import { migratePricingTables } from './pricing-tables';
+
+export interface MarketRuntimeOptions {
+  pool: Pool;
+  databaseUrl: string;
+  schema: string;
+  brokers: string[];
+  groupId: string;
+  intervalMs: number;
+  recordSignal: RecordSignalHandler;
+  runTick: RunTickHandler;
+  clock: Clock;
+  logger: JsonLogger;
+}
+
+/**
+ * The service's moving parts around the pure engine: the consumer of node and job events, the
+ * interval ticker, and the outbox relay that publishes PriceUpdated to starminer.market.v1.
+ * Starts once the tables exist (retrying while Postgres is unreachable) and stops in reverse.
+ */
+export class MarketRuntime {
+  private readonly bus: KafkaJsBus;
+  private readonly consumer: EventConsumer<JobEvent | NodeEvent>;
+  private readonly relay: OutboxRelay;
+  private readonly producer: Producer;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private started = false;
+  private stopped = false;
+  private starting: Promise<void> | undefined;
+  private lastTickError: string | undefined;
+
+  constructor(private readonly o: MarketRuntimeOptions) {
+    this.bus = new KafkaJsBus({
+      clientId: `pricing-${o.groupId}`,
+      brokers: o.brokers,
+      logger: o.logger,
+    });
+    this.consumer = new EventConsumer({
+      bus: this.bus,
+      pool: o.pool,
+      schema: o.schema,
+      groupId: o.groupId,
+      topics: [Topics.node, Topics.job],
+      registry: new EventRegistry().include(nodeEvents).include(jobEvents),
+      handler: (env, tx) => o.recordSignal.handle(env, tx),
+      logger: o.logger,
+    });
+    this.relay = new OutboxRelay({
+      pool: o.pool,
+      leaseConnection: { connectionString: o.databaseUrl },
+      schema: o.schema,
+      producer: (this.producer = this.bus.producer()),
+      logger: o.logger,
+      pollIntervalMs: 250,
+    });
+  }
+
+  readinessChecks(): ReadinessCheck[] {
+    return [
+      {
+        name: 'pricing-engine',
+        check: () => {
+          if (!this.started)
+            return Promise.reject(new Error('not started: waiting for Postgres and Kafka'));
+          if (this.lastTickError)
+            return Promise.reject(new Error(`last pricing interval failed: ${this.lastTickError}`));
+          return Promise.resolve();
+        },
+      },
+      this.consumer.readiness(),
+    ];
+  }
+
+  start(): void {
+    this.starting = this.startWithRetry();
+  }
+
+  private async startWithRetry(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await migrateEventing(this.o.pool, this.o.schema);
+        await migratePricingTables(this.o.pool, this.o.schema);
+        await this.bus.ensureTopics([
+          { topic: Topics.market },
+          { topic: Topics.node },
+          { topic: Topics.job },
+        ]);
+        await this.producer.connect();
+        this.relay.start();
+        await this.consumer.start();
+        this.timer = setInterval(() => this.tick(), this.o.intervalMs);
+        this.started = true;
+        this.o.logger.info('pricing engine started', {
+          groupId: this.o.groupId,
+          intervalMs: this.o.intervalMs,
+        });
+        return;
+      } catch (err) {
+        this.o.logger.warn('pricing engine could not start; retrying', { err, attempt });
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** One interval; skipped if the previous one is still running. */
+  private tick(): void {
+    if (this.ticking || this.stopped) return;
+    this.ticking = this.o.runTick
+      .run(this.o.clock.nowMs())
+      .then(
+        (points) => {
+          this.lastTickError = undefined;
+          if (points.length > 0) this.o.logger.debug('prices updated', { changed: points.length });
+        },
+        (err: unknown) => {
+          this.lastTickError = err instanceof Error ? err.message : String(err);
+          this.o.logger.error('pricing interval failed', { err });
+        },
+      )
+      .finally(() => (this.ticking = undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.starting;
+    await this.ticking;
+    await this.consumer.stop().catch(() => undefined);
+    await this.relay.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    await this.bus.close();
+  }
+}
