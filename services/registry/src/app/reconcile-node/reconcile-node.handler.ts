@@ -1,0 +1,109 @@
+import { type NodeEvent, type OutboxPublisher, withTransaction } from '@starminer/eventing';
+import { verifyNodeIdentity } from '@starminer/node-identity';
+import { type JsonLogger } from '@starminer/service-kit';
+import { type Pool } from 'pg';
+import { assessNode, readClaim, type Verdict } from '../../domain/admission';
+import { type NodeRecord, nodeKey } from '../../domain/node';
+import { decideNode, desiredTaint, type NodeInput } from '../../domain/node-lifecycle';
+import { hasMark, markNode } from '../../infra/kube/node-marker';
+import { observeNode } from '../../infra/kube/node-observation';
+import { type RegionClient } from '../../infra/kube/kube-client';
+import { type RegionWatcher } from '../../infra/kube/region-watcher';
+import { type NodeRepository } from '../../infra/postgres/node-repository';
+import { type ProviderStandings } from '../provider-standing/provider-standings';
+
+export interface ReconcileNodeDeps {
+  pool: Pool;
+  nodes: NodeRepository;
+  standings: ProviderStandings;
+  publisher: OutboxPublisher<NodeEvent>;
+  logger: JsonLogger;
+  clock: () => Date;
+}
+
+/**
+ * Brings the registry's record of one node in line with its API server: reads the node from the
+ * watch cache, checks labels, signature and provider, runs the node decider, stores the record
+ * with its events (one transaction, outbox), then marks the node (taint, annotations).
+ */
+export class ReconcileNodeHandler {
+  /** Verified (identity, signature) pairs: ecrecover is the costly part of a reconcile. */
+  private readonly goodSignatures = new Set<string>();
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly d: ReconcileNodeDeps) {}
+
+  async handle(
+    client: RegionClient,
+    watcher: RegionWatcher,
+    name: string,
+  ): Promise<NodeRecord | undefined> {
+    const region = client.region;
+    const node = watcher.node(name);
+    let input: NodeInput;
+    if (!node) {
+      // Absence means "gone" only when the cache reflects the API server.
+      if (!watcher.synced()) return undefined;
+      input = { kind: 'gone', region, name, reason: 'Removed' };
+    } else {
+      const obs = observeNode(region, node, watcher.allocatedGpus(name));
+      const claim = readClaim(obs);
+      let verdict: Verdict;
+      if (!claim.ok) {
+        verdict = claim;
+      } else {
+        for (const w of claim.warnings) this.warnOnce(`${region}/${name}:${w}`, w, region, name);
+        const identity = { node: name, uid: obs.uid, region, provider: claim.claim.provider };
+        const sigKey = `${identity.node}|${identity.uid}|${identity.region}|${identity.provider}|${obs.signature}`;
+        const sig = this.goodSignatures.has(sigKey)
+          ? { ok: true as const }
+          : verifyNodeIdentity(identity, obs.signature);
+        if (sig.ok) this.goodSignatures.add(sigKey);
+        verdict = sig.ok
+          ? assessNode(sig, await this.d.standings.standing(claim.claim.provider))
+          : sig;
+      }
+      input = { kind: 'observed', obs, claim, verdict };
+    }
+
+    const now = this.d.clock();
+    const key = nodeKey(region, name);
+    const decision = await withTransaction(this.d.pool, async (tx) => {
+      const prev = await this.d.nodes.get(region, name, tx);
+      const decided = decideNode(prev, input, now);
+      if (!decided.persist) return decided;
+      if (decided.next) await this.d.nodes.save(tx, decided.next);
+      else await this.d.nodes.delete(tx, region, name);
+      const base = prev?.version ?? 0;
+      await this.d.publisher.publish(
+        tx,
+        decided.events.map((event, i) => ({
+          aggregateId: key,
+          aggregateVersion: base + i + 1,
+          event,
+        })),
+      );
+      return decided;
+    });
+    for (const e of decision.events)
+      this.d.logger.info(e.type, {
+        region,
+        node: name,
+        ...('reason' in e ? { reason: e.reason } : {}),
+        ...('message' in e && e.message ? { detail: e.message } : {}),
+      });
+
+    const record = decision.next;
+    if (record && node) {
+      const mark = { status: record.status, reason: record.reason, taint: desiredTaint(record) };
+      if (!hasMark(node, mark)) await markNode(client, node, mark);
+    }
+    return record;
+  }
+
+  private warnOnce(key: string, msg: string, region: string, node: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.d.logger.warn(msg, { region, node });
+  }
+}

@@ -1,0 +1,176 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { readDeployments } from '@starminer/chain';
+import {
+  EventConsumer,
+  KafkaJsBus,
+  nodeEvents,
+  OutboxPublisher,
+  OutboxRelay,
+  type Producer,
+  type StarminerEvent,
+  starminerRegistry,
+} from '@starminer/eventing';
+import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import { ApplyChainEventHandler } from '../app/apply-chain-event/apply-chain-event.handler';
+import { ProviderStandings } from '../app/provider-standing/provider-standings';
+import { QueryInventoryHandler } from '../app/query-inventory/query-inventory.handler';
+import { NodeController } from '../app/reconcile-node/node-controller';
+import { ReconcileNodeHandler } from '../app/reconcile-node/reconcile-node.handler';
+import { type RegistryConfig } from '../config';
+import { StakeReader } from './chain/stake-reader';
+import { regionClient } from './kube/kube-client';
+import { NodeRepository } from './postgres/node-repository';
+import { ProviderRepository } from './postgres/provider-repository';
+import { migrateRegistry } from './postgres/registry-schema';
+
+const clock = () => new Date();
+
+/**
+ * Builds and runs the registry's moving parts: the node controller (one watch per region), the
+ * chain-event consumer, the periodic provider re-check and the outbox relay; stops them in
+ * reverse order. Queries are served from the same Postgres tables.
+ */
+@Injectable()
+export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly queries: QueryInventoryHandler;
+  readonly controller: NodeController;
+  private readonly nodes: NodeRepository;
+  private readonly providers: ProviderRepository;
+  private readonly standings: ProviderStandings;
+  private readonly reader: StakeReader;
+  private readonly bus: KafkaJsBus;
+  private readonly consumer: EventConsumer<StarminerEvent>;
+  private producer: Producer | undefined;
+  private relay: OutboxRelay | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: RegistryConfig,
+    private readonly database: PostgresDatabase,
+    private readonly logger: JsonLogger,
+    private readonly readiness: Readiness,
+  ) {
+    const { pool, schema } = database;
+    this.nodes = new NodeRepository(pool, schema);
+    this.providers = new ProviderRepository(pool, schema);
+    const publisher = new OutboxPublisher(schema, nodeEvents);
+    this.reader = new StakeReader(config.CHAIN_RPC_URL, readDeployments(config.DEPLOYMENTS_FILE));
+    this.standings = new ProviderStandings({
+      pool,
+      providers: this.providers,
+      reader: this.reader,
+      publisher,
+      logger,
+      clock,
+      maxAgeMs: config.PROVIDER_MAX_AGE_MS,
+      onActivationChanged: (address) => void this.requeueProvider(address),
+    });
+    this.controller = new NodeController({
+      regions: config.KUBE_REGIONS.map((r) => regionClient(r.region, r.kubeconfig)),
+      nodeLabelSelector: config.NODE_LABEL_SELECTOR,
+      handler: new ReconcileNodeHandler({
+        pool,
+        nodes: this.nodes,
+        standings: this.standings,
+        publisher,
+        logger,
+        clock,
+      }),
+      nodes: this.nodes,
+      logger,
+      resyncIntervalMs: config.RESYNC_INTERVAL_MS,
+      concurrency: config.RECONCILE_CONCURRENCY,
+    });
+    this.queries = new QueryInventoryHandler(this.nodes, this.providers);
+    this.bus = new KafkaJsBus({
+      clientId: 'registry',
+      brokers: config.KAFKA_BROKERS.split(','),
+      logger,
+    });
+    const chain = new ApplyChainEventHandler(
+      this.standings,
+      this.providers,
+      this.reader.addresses(),
+      logger,
+    );
+    this.consumer = new EventConsumer({
+      bus: this.bus,
+      pool,
+      schema,
+      groupId: config.CONSUMER_GROUP,
+      topics: [config.CHAIN_TOPIC],
+      registry: starminerRegistry(),
+      logger,
+      handler: (env, tx) => chain.handle(env, tx),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { pool, schema } = this.database;
+    await migrateRegistry(pool, schema);
+    this.producer = this.bus.producer();
+    await this.producer.connect();
+    this.relay = new OutboxRelay({
+      pool,
+      leaseConnection: { connectionString: this.config.DATABASE_URL },
+      schema,
+      producer: this.producer,
+      logger: this.logger,
+      pollIntervalMs: 200,
+    });
+    this.relay.start();
+    await this.bus.ensureTopics([{ topic: this.config.CHAIN_TOPIC }]);
+    await this.consumer.start();
+    this.readiness.register(this.consumer.readiness());
+    this.readiness.register({
+      name: 'kubernetes-watches',
+      check: async () => {
+        const problems = this.controller.problems();
+        if (problems.length) throw new Error(problems.join('; '));
+      },
+    });
+    this.controller.start();
+    this.recheckTimer = setInterval(
+      () => void this.recheckProviders(),
+      this.config.PROVIDER_RECHECK_INTERVAL_MS,
+    );
+    this.recheckTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    await this.controller.stop();
+    await this.consumer.stop().catch(() => undefined);
+    await this.relay?.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.reader.destroy();
+  }
+
+  /** Re-reads on chain every provider that has nodes: withdraws them if the chain events lag. */
+  private async recheckProviders(): Promise<void> {
+    try {
+      const providers = await this.providers.list();
+      for (const p of providers)
+        await this.standings
+          .refresh(p.address)
+          .catch((err: unknown) =>
+            this.logger.warn('provider re-check failed', { provider: p.address, err }),
+          );
+    } catch (err) {
+      this.logger.warn('provider re-check failed', { err });
+    }
+  }
+
+  private async requeueProvider(address: string): Promise<void> {
+    try {
+      this.controller.requeue(await this.nodes.namesOfProvider(address));
+    } catch (err) {
+      this.logger.warn('could not requeue the nodes of a provider', { provider: address, err });
+    }
+  }
+}
