@@ -92,7 +92,7 @@ test-e2e: up build ## Whole-system tests
 
 .PHONY: bench
 bench: up build ## Run the benchmarks in bench/ (prints figures, writes bench/results/*.json)
-	npm run bench
+	bash bench/run-all.sh
 
 ##@ Help
 

@@ -86,7 +86,7 @@ export async function fundAndSettle(
 
 if (require.main === module) {
   // Local chain only: the dev accounts deploy/local's anvil unlocks.
-  const rpcUrl = process.argv[2] ?? 'http://127.0.0.1:58545';
+  const rpcUrl = process.argv[2] ?? 'http://127.0.0.1:18545';
   const file = process.argv[3] ?? '/tmp/starminer-run/deployments.json';
   const provider = rpcProvider(rpcUrl);
   const signer = (w: { privateKey: string }) => new Wallet(w.privateKey, provider);

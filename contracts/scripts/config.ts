@@ -56,7 +56,7 @@ const ROLE_ENV: Record<Exclude<DevRole, 'deployer'>, string> = {
 
 /**
  * Reads the deploy configuration. Every problem is collected and reported at once.
- *   CHAIN_RPC_URL            default: the local stack's, else http://127.0.0.1:58545
+ *   CHAIN_RPC_URL            default: the local stack's, else http://127.0.0.1:18545
  *   DEPLOYER_PRIVATE_KEY     default: dev account 0 (dev chain only)
  *   <ROLE>_ADDRESS or <ROLE>_PRIVATE_KEY for ADMIN, QUOTE_SIGNER, SETTLER, VALIDATOR, SLASHER, TREASURY
  *   FEE_BPS, SETTLEMENT_GRACE_SECONDS, MIN_STAKE_AGPU, UNBONDING_DELAY_SECONDS, CLAIM_WINDOW_SECONDS,
@@ -131,7 +131,7 @@ export function loadDeployConfig(
   if (parameters.claimWindowSeconds < 86_400)
     problems.push('CLAIM_WINDOW_SECONDS: at least 86400 (one day)');
 
-  const rpcUrl = env.CHAIN_RPC_URL || stackRpcUrl(env) || 'http://127.0.0.1:58545';
+  const rpcUrl = env.CHAIN_RPC_URL || stackRpcUrl(env) || 'http://127.0.0.1:18545';
   if (!/^(https?|wss?):\/\//.test(rpcUrl))
     problems.push(`CHAIN_RPC_URL=${rpcUrl}: expected an http(s) or ws(s) URL`);
 
