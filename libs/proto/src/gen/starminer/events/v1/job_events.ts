@@ -202,7 +202,14 @@ export interface JobSubmitted {
    * Scripted outcome for simulated GPU nodes (kwok); honoured only by a matchmaker configured
    * to pass simulation annotations, ignored otherwise. Absent for real workloads.
    */
-  simulation: JobSimulation | undefined;
+  simulation:
+    | JobSimulation
+    | undefined;
+  /**
+   * Expected runtime of the workload in seconds (from the client or a planner); 0 when unknown.
+   * Reputation compares actual runtimes with it.
+   */
+  estimatedRuntimeSeconds: number;
 }
 
 /**
@@ -401,7 +408,14 @@ export interface JobExpired {
 }
 
 function createBaseJobSubmitted(): JobSubmitted {
-  return { jobId: "", clientId: "", clientAddress: "", spec: undefined, simulation: undefined };
+  return {
+    jobId: "",
+    clientId: "",
+    clientAddress: "",
+    spec: undefined,
+    simulation: undefined,
+    estimatedRuntimeSeconds: 0,
+  };
 }
 
 export const JobSubmitted: MessageFns<JobSubmitted> = {
@@ -420,6 +434,9 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
     }
     if (message.simulation !== undefined) {
       JobSimulation.encode(message.simulation, writer.uint32(42).fork()).join();
+    }
+    if (message.estimatedRuntimeSeconds !== 0) {
+      writer.uint32(48).uint32(message.estimatedRuntimeSeconds);
     }
     return writer;
   },
@@ -477,6 +494,14 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
             message.simulation = JobSimulation.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.estimatedRuntimeSeconds = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -508,6 +533,11 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
         : "",
       spec: isSet(object.spec) ? JobSpec.fromJSON(object.spec) : undefined,
       simulation: isSet(object.simulation) ? JobSimulation.fromJSON(object.simulation) : undefined,
+      estimatedRuntimeSeconds: isSet(object.estimatedRuntimeSeconds)
+        ? globalThis.Number(object.estimatedRuntimeSeconds)
+        : isSet(object.estimated_runtime_seconds)
+        ? globalThis.Number(object.estimated_runtime_seconds)
+        : 0,
     };
   },
 
@@ -528,6 +558,9 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
     if (message.simulation !== undefined) {
       obj.simulation = JobSimulation.toJSON(message.simulation);
     }
+    if (message.estimatedRuntimeSeconds !== 0) {
+      obj.estimatedRuntimeSeconds = Math.round(message.estimatedRuntimeSeconds);
+    }
     return obj;
   },
 
@@ -543,6 +576,7 @@ export const JobSubmitted: MessageFns<JobSubmitted> = {
     message.simulation = (object.simulation !== undefined && object.simulation !== null)
       ? JobSimulation.fromPartial(object.simulation)
       : undefined;
+    message.estimatedRuntimeSeconds = object.estimatedRuntimeSeconds ?? 0;
     return message;
   },
 };

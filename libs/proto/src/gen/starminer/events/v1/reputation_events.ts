@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 
 /** A provider's score changed after a job outcome or a chain event. */
 export interface ReputationUpdated {
@@ -18,6 +19,17 @@ export interface ReputationUpdated {
   /** event_id of the event that caused the change (job outcome, Slashed...). */
   causeEventId: string;
   causeType: string;
+  /** "<region>/<pool>" when this is a node-pool score; empty for the provider's overall score. */
+  pool: string;
+  /** True when score_bps < exclusion_threshold_bps: the matchmaker must not place jobs here. */
+  excluded: boolean;
+  exclusionThresholdBps: number;
+  /** Name of the model settings (docs/reputation.md) that produced the score. */
+  model: string;
+  /** Slashes within the model's horizon. */
+  slashes: string;
+  /** Instant the score was computed for (occurred_at of the cause). */
+  asOf: string | undefined;
 }
 
 function createBaseReputationUpdated(): ReputationUpdated {
@@ -29,6 +41,12 @@ function createBaseReputationUpdated(): ReputationUpdated {
     jobsFailedNodeFault: "0",
     causeEventId: "",
     causeType: "",
+    pool: "",
+    excluded: false,
+    exclusionThresholdBps: 0,
+    model: "",
+    slashes: "0",
+    asOf: undefined,
   };
 }
 
@@ -54,6 +72,24 @@ export const ReputationUpdated: MessageFns<ReputationUpdated> = {
     }
     if (message.causeType !== "") {
       writer.uint32(58).string(message.causeType);
+    }
+    if (message.pool !== "") {
+      writer.uint32(66).string(message.pool);
+    }
+    if (message.excluded !== false) {
+      writer.uint32(72).bool(message.excluded);
+    }
+    if (message.exclusionThresholdBps !== 0) {
+      writer.uint32(80).uint32(message.exclusionThresholdBps);
+    }
+    if (message.model !== "") {
+      writer.uint32(90).string(message.model);
+    }
+    if (message.slashes !== "0") {
+      writer.uint32(96).uint64(message.slashes);
+    }
+    if (message.asOf !== undefined) {
+      Timestamp.encode(toTimestamp(message.asOf), writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -127,6 +163,54 @@ export const ReputationUpdated: MessageFns<ReputationUpdated> = {
             message.causeType = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.excluded = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.exclusionThresholdBps = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.slashes = reader.uint64().toString();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.asOf = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -172,6 +256,20 @@ export const ReputationUpdated: MessageFns<ReputationUpdated> = {
         : isSet(object.cause_type)
         ? globalThis.String(object.cause_type)
         : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      excluded: isSet(object.excluded) ? globalThis.Boolean(object.excluded) : false,
+      exclusionThresholdBps: isSet(object.exclusionThresholdBps)
+        ? globalThis.Number(object.exclusionThresholdBps)
+        : isSet(object.exclusion_threshold_bps)
+        ? globalThis.Number(object.exclusion_threshold_bps)
+        : 0,
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      slashes: isSet(object.slashes) ? globalThis.String(object.slashes) : "0",
+      asOf: isSet(object.asOf)
+        ? globalThis.String(object.asOf)
+        : isSet(object.as_of)
+        ? globalThis.String(object.as_of)
+        : undefined,
     };
   },
 
@@ -198,6 +296,24 @@ export const ReputationUpdated: MessageFns<ReputationUpdated> = {
     if (message.causeType !== "") {
       obj.causeType = message.causeType;
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.excluded !== false) {
+      obj.excluded = message.excluded;
+    }
+    if (message.exclusionThresholdBps !== 0) {
+      obj.exclusionThresholdBps = Math.round(message.exclusionThresholdBps);
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.slashes !== "0") {
+      obj.slashes = message.slashes;
+    }
+    if (message.asOf !== undefined) {
+      obj.asOf = message.asOf;
+    }
     return obj;
   },
 
@@ -213,6 +329,12 @@ export const ReputationUpdated: MessageFns<ReputationUpdated> = {
     message.jobsFailedNodeFault = object.jobsFailedNodeFault ?? "0";
     message.causeEventId = object.causeEventId ?? "";
     message.causeType = object.causeType ?? "";
+    message.pool = object.pool ?? "";
+    message.excluded = object.excluded ?? false;
+    message.exclusionThresholdBps = object.exclusionThresholdBps ?? 0;
+    message.model = object.model ?? "";
+    message.slashes = object.slashes ?? "0";
+    message.asOf = object.asOf ?? undefined;
     return message;
   },
 };
@@ -225,6 +347,19 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(dateStr: string): Timestamp {
+  const date = new globalThis.Date(dateStr);
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): string {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis).toISOString();
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -19,19 +19,101 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { TokenAmount } from "../../common/v1/money";
+
+export enum ScoreSortField {
+  SCORE_SORT_FIELD_UNSPECIFIED = 0,
+  SCORE_SORT_FIELD_SCORE = 1,
+  SCORE_SORT_FIELD_PROVIDER = 2,
+  SCORE_SORT_FIELD_UPDATED_AT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function scoreSortFieldFromJSON(object: any): ScoreSortField {
+  switch (object) {
+    case 0:
+    case "SCORE_SORT_FIELD_UNSPECIFIED":
+      return ScoreSortField.SCORE_SORT_FIELD_UNSPECIFIED;
+    case 1:
+    case "SCORE_SORT_FIELD_SCORE":
+      return ScoreSortField.SCORE_SORT_FIELD_SCORE;
+    case 2:
+    case "SCORE_SORT_FIELD_PROVIDER":
+      return ScoreSortField.SCORE_SORT_FIELD_PROVIDER;
+    case 3:
+    case "SCORE_SORT_FIELD_UPDATED_AT":
+      return ScoreSortField.SCORE_SORT_FIELD_UPDATED_AT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ScoreSortField.UNRECOGNIZED;
+  }
+}
+
+export function scoreSortFieldToJSON(object: ScoreSortField): string {
+  switch (object) {
+    case ScoreSortField.SCORE_SORT_FIELD_UNSPECIFIED:
+      return "SCORE_SORT_FIELD_UNSPECIFIED";
+    case ScoreSortField.SCORE_SORT_FIELD_SCORE:
+      return "SCORE_SORT_FIELD_SCORE";
+    case ScoreSortField.SCORE_SORT_FIELD_PROVIDER:
+      return "SCORE_SORT_FIELD_PROVIDER";
+    case ScoreSortField.SCORE_SORT_FIELD_UPDATED_AT:
+      return "SCORE_SORT_FIELD_UPDATED_AT";
+    case ScoreSortField.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface ProviderScore {
   provider: string;
   /** Score in basis points, 0 to 10000. */
   scoreBps: number;
+  /** Jobs counted (self-dealing excluded) within the model's horizon. */
   jobsSucceeded: string;
+  /** Jobs failed through a provider fault (workload errors do not count). */
   jobsFailed: string;
   slashes: string;
-  updatedAt: string | undefined;
+  /** Instant the score was computed for (the time of its latest evidence). */
+  updatedAt:
+    | string
+    | undefined;
+  /** "<region>/<pool>" for a node-pool score; empty for the provider's overall score. */
+  pool: string;
+  /** Below exclusion_threshold_bps: matching must not place jobs here; no epoch rewards. */
+  excluded: boolean;
+  exclusionThresholdBps: number;
+  /** Name of the model settings that produced the score. */
+  model: string;
+  components: ScoreComponents | undefined;
+  quarantines: string;
+  /** Active stake seen on chain (Staked/UnbondingStarted/Slashed total_staked). */
+  stake: TokenAmount | undefined;
+}
+
+/** Each component in basis points (0..10000); score = reliability x (1 - aux_weight x (1 - aux)) x slash_factor. */
+export interface ScoreComponents {
+  /** Beta posterior mean of the GPU-second-weighted success rate. */
+  reliabilityBps: number;
+  /** Dispatch-to-Running latency. */
+  startupBps: number;
+  /** Runtime against the job's estimate. */
+  runtimeBps: number;
+  /** Quarantines and their duration. */
+  availabilityBps: number;
+  /** Weighted mean of startup, runtime and availability. */
+  auxBps: number;
+  slashFactorBps: number;
+  /** Decayed evidence behind reliability, in millis of a weight unit (one GPU-hour by default). */
+  successWeightMilli: string;
+  faultWeightMilli: string;
 }
 
 export interface GetScoreRequest {
   provider: string;
+  /** Optional "<region>/<pool>": the score of that node pool of the provider. */
+  pool: string;
 }
 
 export interface GetScoreResponse {
@@ -39,18 +121,100 @@ export interface GetScoreResponse {
 }
 
 export interface ListScoresRequest {
+  /** 1..500; 0 means 50. */
   pageSize: number;
   pageToken: string;
+  /** Default: score. */
+  sortBy: ScoreSortField;
+  /** Default is descending for score and updated_at, ascending for provider. */
+  reverse: boolean;
+  /** List node-pool scores instead of provider scores. */
+  pools: boolean;
+  /** Only this provider's scores (useful with pools). */
+  provider: string;
 }
 
 export interface ListScoresResponse {
-  /** Best first. */
+  /** In the requested order (best first by default). */
   scores: ProviderScore[];
   nextPageToken: string;
 }
 
+export interface ExplainScoreRequest {
+  provider: string;
+  pool: string;
+  /** Most recent evidence items returned; 0 means 100, at most 1000. */
+  evidenceLimit: number;
+}
+
+/** One event that moved the score and what it weighs now. */
+export interface ScoreEvidence {
+  eventId: string;
+  /** success, fault, ignored, startup, runtime, quarantine, slash */
+  kind: string;
+  /**
+   * For faults: node-fault, node-lost, pod-never-started, timed-out-healthy; for ignored
+   * outcomes: workload-error, workload-timeout, self-dealing, cancelled; quarantine reason.
+   */
+  cause: string;
+  occurredAt: string | undefined;
+  jobId: string;
+  pool: string;
+  /** 2^(-age / half-life), in parts per million. */
+  decayPpm: number;
+  /** Weight in its component after decay, in millis. */
+  effectiveWeightMilli: string;
+}
+
+export interface ExplainScoreResponse {
+  score:
+    | ProviderScore
+    | undefined;
+  /** The formula with this score's numbers filled in. */
+  formula: string;
+  /** Most recent first. */
+  evidence: ScoreEvidence[];
+  evidenceTotal: number;
+}
+
+export interface GetRewardProofRequest {
+  account: string;
+  /** 0: the latest posted epoch that allocates to the account. */
+  epoch: string;
+}
+
+export interface GetRewardProofResponse {
+  epoch: string;
+  account: string;
+  amount:
+    | TokenAmount
+    | undefined;
+  /** 0x-prefixed 32-byte hashes, for RewardDistributor.claim(epoch, account, amount, proof). */
+  proof: string[];
+  merkleRoot: string;
+  epochTotal: TokenAmount | undefined;
+  rewardDistributor: string;
+  chainId: string;
+  /** Transaction that posted the root. */
+  postTransaction: string;
+}
+
 function createBaseProviderScore(): ProviderScore {
-  return { provider: "", scoreBps: 0, jobsSucceeded: "0", jobsFailed: "0", slashes: "0", updatedAt: undefined };
+  return {
+    provider: "",
+    scoreBps: 0,
+    jobsSucceeded: "0",
+    jobsFailed: "0",
+    slashes: "0",
+    updatedAt: undefined,
+    pool: "",
+    excluded: false,
+    exclusionThresholdBps: 0,
+    model: "",
+    components: undefined,
+    quarantines: "0",
+    stake: undefined,
+  };
 }
 
 export const ProviderScore: MessageFns<ProviderScore> = {
@@ -72,6 +236,27 @@ export const ProviderScore: MessageFns<ProviderScore> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.pool !== "") {
+      writer.uint32(58).string(message.pool);
+    }
+    if (message.excluded !== false) {
+      writer.uint32(64).bool(message.excluded);
+    }
+    if (message.exclusionThresholdBps !== 0) {
+      writer.uint32(72).uint32(message.exclusionThresholdBps);
+    }
+    if (message.model !== "") {
+      writer.uint32(82).string(message.model);
+    }
+    if (message.components !== undefined) {
+      ScoreComponents.encode(message.components, writer.uint32(90).fork()).join();
+    }
+    if (message.quarantines !== "0") {
+      writer.uint32(96).uint64(message.quarantines);
+    }
+    if (message.stake !== undefined) {
+      TokenAmount.encode(message.stake, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -137,6 +322,62 @@ export const ProviderScore: MessageFns<ProviderScore> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.excluded = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.exclusionThresholdBps = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.components = ScoreComponents.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.quarantines = reader.uint64().toString();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.stake = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -173,6 +414,17 @@ export const ProviderScore: MessageFns<ProviderScore> = {
         : isSet(object.updated_at)
         ? globalThis.String(object.updated_at)
         : undefined,
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      excluded: isSet(object.excluded) ? globalThis.Boolean(object.excluded) : false,
+      exclusionThresholdBps: isSet(object.exclusionThresholdBps)
+        ? globalThis.Number(object.exclusionThresholdBps)
+        : isSet(object.exclusion_threshold_bps)
+        ? globalThis.Number(object.exclusion_threshold_bps)
+        : 0,
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      components: isSet(object.components) ? ScoreComponents.fromJSON(object.components) : undefined,
+      quarantines: isSet(object.quarantines) ? globalThis.String(object.quarantines) : "0",
+      stake: isSet(object.stake) ? TokenAmount.fromJSON(object.stake) : undefined,
     };
   },
 
@@ -196,6 +448,27 @@ export const ProviderScore: MessageFns<ProviderScore> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt;
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.excluded !== false) {
+      obj.excluded = message.excluded;
+    }
+    if (message.exclusionThresholdBps !== 0) {
+      obj.exclusionThresholdBps = Math.round(message.exclusionThresholdBps);
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.components !== undefined) {
+      obj.components = ScoreComponents.toJSON(message.components);
+    }
+    if (message.quarantines !== "0") {
+      obj.quarantines = message.quarantines;
+    }
+    if (message.stake !== undefined) {
+      obj.stake = TokenAmount.toJSON(message.stake);
+    }
     return obj;
   },
 
@@ -210,18 +483,254 @@ export const ProviderScore: MessageFns<ProviderScore> = {
     message.jobsFailed = object.jobsFailed ?? "0";
     message.slashes = object.slashes ?? "0";
     message.updatedAt = object.updatedAt ?? undefined;
+    message.pool = object.pool ?? "";
+    message.excluded = object.excluded ?? false;
+    message.exclusionThresholdBps = object.exclusionThresholdBps ?? 0;
+    message.model = object.model ?? "";
+    message.components = (object.components !== undefined && object.components !== null)
+      ? ScoreComponents.fromPartial(object.components)
+      : undefined;
+    message.quarantines = object.quarantines ?? "0";
+    message.stake = (object.stake !== undefined && object.stake !== null)
+      ? TokenAmount.fromPartial(object.stake)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseScoreComponents(): ScoreComponents {
+  return {
+    reliabilityBps: 0,
+    startupBps: 0,
+    runtimeBps: 0,
+    availabilityBps: 0,
+    auxBps: 0,
+    slashFactorBps: 0,
+    successWeightMilli: "0",
+    faultWeightMilli: "0",
+  };
+}
+
+export const ScoreComponents: MessageFns<ScoreComponents> = {
+  encode(message: ScoreComponents, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reliabilityBps !== 0) {
+      writer.uint32(8).uint32(message.reliabilityBps);
+    }
+    if (message.startupBps !== 0) {
+      writer.uint32(16).uint32(message.startupBps);
+    }
+    if (message.runtimeBps !== 0) {
+      writer.uint32(24).uint32(message.runtimeBps);
+    }
+    if (message.availabilityBps !== 0) {
+      writer.uint32(32).uint32(message.availabilityBps);
+    }
+    if (message.auxBps !== 0) {
+      writer.uint32(40).uint32(message.auxBps);
+    }
+    if (message.slashFactorBps !== 0) {
+      writer.uint32(48).uint32(message.slashFactorBps);
+    }
+    if (message.successWeightMilli !== "0") {
+      writer.uint32(56).uint64(message.successWeightMilli);
+    }
+    if (message.faultWeightMilli !== "0") {
+      writer.uint32(64).uint64(message.faultWeightMilli);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScoreComponents {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScoreComponents();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.reliabilityBps = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.startupBps = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.runtimeBps = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.availabilityBps = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.auxBps = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.slashFactorBps = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.successWeightMilli = reader.uint64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.faultWeightMilli = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScoreComponents {
+    return {
+      reliabilityBps: isSet(object.reliabilityBps)
+        ? globalThis.Number(object.reliabilityBps)
+        : isSet(object.reliability_bps)
+        ? globalThis.Number(object.reliability_bps)
+        : 0,
+      startupBps: isSet(object.startupBps)
+        ? globalThis.Number(object.startupBps)
+        : isSet(object.startup_bps)
+        ? globalThis.Number(object.startup_bps)
+        : 0,
+      runtimeBps: isSet(object.runtimeBps)
+        ? globalThis.Number(object.runtimeBps)
+        : isSet(object.runtime_bps)
+        ? globalThis.Number(object.runtime_bps)
+        : 0,
+      availabilityBps: isSet(object.availabilityBps)
+        ? globalThis.Number(object.availabilityBps)
+        : isSet(object.availability_bps)
+        ? globalThis.Number(object.availability_bps)
+        : 0,
+      auxBps: isSet(object.auxBps)
+        ? globalThis.Number(object.auxBps)
+        : isSet(object.aux_bps)
+        ? globalThis.Number(object.aux_bps)
+        : 0,
+      slashFactorBps: isSet(object.slashFactorBps)
+        ? globalThis.Number(object.slashFactorBps)
+        : isSet(object.slash_factor_bps)
+        ? globalThis.Number(object.slash_factor_bps)
+        : 0,
+      successWeightMilli: isSet(object.successWeightMilli)
+        ? globalThis.String(object.successWeightMilli)
+        : isSet(object.success_weight_milli)
+        ? globalThis.String(object.success_weight_milli)
+        : "0",
+      faultWeightMilli: isSet(object.faultWeightMilli)
+        ? globalThis.String(object.faultWeightMilli)
+        : isSet(object.fault_weight_milli)
+        ? globalThis.String(object.fault_weight_milli)
+        : "0",
+    };
+  },
+
+  toJSON(message: ScoreComponents): unknown {
+    const obj: any = {};
+    if (message.reliabilityBps !== 0) {
+      obj.reliabilityBps = Math.round(message.reliabilityBps);
+    }
+    if (message.startupBps !== 0) {
+      obj.startupBps = Math.round(message.startupBps);
+    }
+    if (message.runtimeBps !== 0) {
+      obj.runtimeBps = Math.round(message.runtimeBps);
+    }
+    if (message.availabilityBps !== 0) {
+      obj.availabilityBps = Math.round(message.availabilityBps);
+    }
+    if (message.auxBps !== 0) {
+      obj.auxBps = Math.round(message.auxBps);
+    }
+    if (message.slashFactorBps !== 0) {
+      obj.slashFactorBps = Math.round(message.slashFactorBps);
+    }
+    if (message.successWeightMilli !== "0") {
+      obj.successWeightMilli = message.successWeightMilli;
+    }
+    if (message.faultWeightMilli !== "0") {
+      obj.faultWeightMilli = message.faultWeightMilli;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScoreComponents>): ScoreComponents {
+    return ScoreComponents.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScoreComponents>): ScoreComponents {
+    const message = createBaseScoreComponents();
+    message.reliabilityBps = object.reliabilityBps ?? 0;
+    message.startupBps = object.startupBps ?? 0;
+    message.runtimeBps = object.runtimeBps ?? 0;
+    message.availabilityBps = object.availabilityBps ?? 0;
+    message.auxBps = object.auxBps ?? 0;
+    message.slashFactorBps = object.slashFactorBps ?? 0;
+    message.successWeightMilli = object.successWeightMilli ?? "0";
+    message.faultWeightMilli = object.faultWeightMilli ?? "0";
     return message;
   },
 };
 
 function createBaseGetScoreRequest(): GetScoreRequest {
-  return { provider: "" };
+  return { provider: "", pool: "" };
 }
 
 export const GetScoreRequest: MessageFns<GetScoreRequest> = {
   encode(message: GetScoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.provider !== "") {
       writer.uint32(10).string(message.provider);
+    }
+    if (message.pool !== "") {
+      writer.uint32(18).string(message.pool);
     }
     return writer;
   },
@@ -247,6 +756,14 @@ export const GetScoreRequest: MessageFns<GetScoreRequest> = {
             message.provider = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -260,13 +777,19 @@ export const GetScoreRequest: MessageFns<GetScoreRequest> = {
   },
 
   fromJSON(object: any): GetScoreRequest {
-    return { provider: isSet(object.provider) ? globalThis.String(object.provider) : "" };
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+    };
   },
 
   toJSON(message: GetScoreRequest): unknown {
     const obj: any = {};
     if (message.provider !== "") {
       obj.provider = message.provider;
+    }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
     }
     return obj;
   },
@@ -277,6 +800,7 @@ export const GetScoreRequest: MessageFns<GetScoreRequest> = {
   fromPartial(object: DeepPartial<GetScoreRequest>): GetScoreRequest {
     const message = createBaseGetScoreRequest();
     message.provider = object.provider ?? "";
+    message.pool = object.pool ?? "";
     return message;
   },
 };
@@ -351,7 +875,7 @@ export const GetScoreResponse: MessageFns<GetScoreResponse> = {
 };
 
 function createBaseListScoresRequest(): ListScoresRequest {
-  return { pageSize: 0, pageToken: "" };
+  return { pageSize: 0, pageToken: "", sortBy: 0, reverse: false, pools: false, provider: "" };
 }
 
 export const ListScoresRequest: MessageFns<ListScoresRequest> = {
@@ -361,6 +885,18 @@ export const ListScoresRequest: MessageFns<ListScoresRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(18).string(message.pageToken);
+    }
+    if (message.sortBy !== 0) {
+      writer.uint32(24).int32(message.sortBy);
+    }
+    if (message.reverse !== false) {
+      writer.uint32(32).bool(message.reverse);
+    }
+    if (message.pools !== false) {
+      writer.uint32(40).bool(message.pools);
+    }
+    if (message.provider !== "") {
+      writer.uint32(50).string(message.provider);
     }
     return writer;
   },
@@ -394,6 +930,38 @@ export const ListScoresRequest: MessageFns<ListScoresRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sortBy = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reverse = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pools = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -418,6 +986,14 @@ export const ListScoresRequest: MessageFns<ListScoresRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      sortBy: isSet(object.sortBy)
+        ? scoreSortFieldFromJSON(object.sortBy)
+        : isSet(object.sort_by)
+        ? scoreSortFieldFromJSON(object.sort_by)
+        : 0,
+      reverse: isSet(object.reverse) ? globalThis.Boolean(object.reverse) : false,
+      pools: isSet(object.pools) ? globalThis.Boolean(object.pools) : false,
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
     };
   },
 
@@ -429,6 +1005,18 @@ export const ListScoresRequest: MessageFns<ListScoresRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.sortBy !== 0) {
+      obj.sortBy = scoreSortFieldToJSON(message.sortBy);
+    }
+    if (message.reverse !== false) {
+      obj.reverse = message.reverse;
+    }
+    if (message.pools !== false) {
+      obj.pools = message.pools;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
     return obj;
   },
 
@@ -439,6 +1027,10 @@ export const ListScoresRequest: MessageFns<ListScoresRequest> = {
     const message = createBaseListScoresRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.sortBy = object.sortBy ?? 0;
+    message.reverse = object.reverse ?? false;
+    message.pools = object.pools ?? false;
+    message.provider = object.provider ?? "";
     return message;
   },
 };
@@ -532,7 +1124,766 @@ export const ListScoresResponse: MessageFns<ListScoresResponse> = {
   },
 };
 
-/** Provider scores derived from job outcomes and slashes. */
+function createBaseExplainScoreRequest(): ExplainScoreRequest {
+  return { provider: "", pool: "", evidenceLimit: 0 };
+}
+
+export const ExplainScoreRequest: MessageFns<ExplainScoreRequest> = {
+  encode(message: ExplainScoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.pool !== "") {
+      writer.uint32(18).string(message.pool);
+    }
+    if (message.evidenceLimit !== 0) {
+      writer.uint32(24).uint32(message.evidenceLimit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainScoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainScoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.evidenceLimit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExplainScoreRequest {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      evidenceLimit: isSet(object.evidenceLimit)
+        ? globalThis.Number(object.evidenceLimit)
+        : isSet(object.evidence_limit)
+        ? globalThis.Number(object.evidence_limit)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExplainScoreRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.evidenceLimit !== 0) {
+      obj.evidenceLimit = Math.round(message.evidenceLimit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExplainScoreRequest>): ExplainScoreRequest {
+    return ExplainScoreRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExplainScoreRequest>): ExplainScoreRequest {
+    const message = createBaseExplainScoreRequest();
+    message.provider = object.provider ?? "";
+    message.pool = object.pool ?? "";
+    message.evidenceLimit = object.evidenceLimit ?? 0;
+    return message;
+  },
+};
+
+function createBaseScoreEvidence(): ScoreEvidence {
+  return {
+    eventId: "",
+    kind: "",
+    cause: "",
+    occurredAt: undefined,
+    jobId: "",
+    pool: "",
+    decayPpm: 0,
+    effectiveWeightMilli: "0",
+  };
+}
+
+export const ScoreEvidence: MessageFns<ScoreEvidence> = {
+  encode(message: ScoreEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.cause !== "") {
+      writer.uint32(26).string(message.cause);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(34).fork()).join();
+    }
+    if (message.jobId !== "") {
+      writer.uint32(42).string(message.jobId);
+    }
+    if (message.pool !== "") {
+      writer.uint32(50).string(message.pool);
+    }
+    if (message.decayPpm !== 0) {
+      writer.uint32(56).uint32(message.decayPpm);
+    }
+    if (message.effectiveWeightMilli !== "0") {
+      writer.uint32(64).uint64(message.effectiveWeightMilli);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScoreEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScoreEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cause = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.decayPpm = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.effectiveWeightMilli = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScoreEvidence {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      cause: isSet(object.cause) ? globalThis.String(object.cause) : "",
+      occurredAt: isSet(object.occurredAt)
+        ? globalThis.String(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? globalThis.String(object.occurred_at)
+        : undefined,
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      decayPpm: isSet(object.decayPpm)
+        ? globalThis.Number(object.decayPpm)
+        : isSet(object.decay_ppm)
+        ? globalThis.Number(object.decay_ppm)
+        : 0,
+      effectiveWeightMilli: isSet(object.effectiveWeightMilli)
+        ? globalThis.String(object.effectiveWeightMilli)
+        : isSet(object.effective_weight_milli)
+        ? globalThis.String(object.effective_weight_milli)
+        : "0",
+    };
+  },
+
+  toJSON(message: ScoreEvidence): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.cause !== "") {
+      obj.cause = message.cause;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt;
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.decayPpm !== 0) {
+      obj.decayPpm = Math.round(message.decayPpm);
+    }
+    if (message.effectiveWeightMilli !== "0") {
+      obj.effectiveWeightMilli = message.effectiveWeightMilli;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScoreEvidence>): ScoreEvidence {
+    return ScoreEvidence.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScoreEvidence>): ScoreEvidence {
+    const message = createBaseScoreEvidence();
+    message.eventId = object.eventId ?? "";
+    message.kind = object.kind ?? "";
+    message.cause = object.cause ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.jobId = object.jobId ?? "";
+    message.pool = object.pool ?? "";
+    message.decayPpm = object.decayPpm ?? 0;
+    message.effectiveWeightMilli = object.effectiveWeightMilli ?? "0";
+    return message;
+  },
+};
+
+function createBaseExplainScoreResponse(): ExplainScoreResponse {
+  return { score: undefined, formula: "", evidence: [], evidenceTotal: 0 };
+}
+
+export const ExplainScoreResponse: MessageFns<ExplainScoreResponse> = {
+  encode(message: ExplainScoreResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.score !== undefined) {
+      ProviderScore.encode(message.score, writer.uint32(10).fork()).join();
+    }
+    if (message.formula !== "") {
+      writer.uint32(18).string(message.formula);
+    }
+    for (const v of message.evidence) {
+      ScoreEvidence.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.evidenceTotal !== 0) {
+      writer.uint32(32).uint32(message.evidenceTotal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainScoreResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainScoreResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.score = ProviderScore.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.formula = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.evidence.push(ScoreEvidence.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.evidenceTotal = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExplainScoreResponse {
+    return {
+      score: isSet(object.score) ? ProviderScore.fromJSON(object.score) : undefined,
+      formula: isSet(object.formula) ? globalThis.String(object.formula) : "",
+      evidence: globalThis.Array.isArray(object?.evidence)
+        ? object.evidence.map((e: any) => ScoreEvidence.fromJSON(e))
+        : [],
+      evidenceTotal: isSet(object.evidenceTotal)
+        ? globalThis.Number(object.evidenceTotal)
+        : isSet(object.evidence_total)
+        ? globalThis.Number(object.evidence_total)
+        : 0,
+    };
+  },
+
+  toJSON(message: ExplainScoreResponse): unknown {
+    const obj: any = {};
+    if (message.score !== undefined) {
+      obj.score = ProviderScore.toJSON(message.score);
+    }
+    if (message.formula !== "") {
+      obj.formula = message.formula;
+    }
+    if (message.evidence?.length) {
+      obj.evidence = message.evidence.map((e) => ScoreEvidence.toJSON(e));
+    }
+    if (message.evidenceTotal !== 0) {
+      obj.evidenceTotal = Math.round(message.evidenceTotal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExplainScoreResponse>): ExplainScoreResponse {
+    return ExplainScoreResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExplainScoreResponse>): ExplainScoreResponse {
+    const message = createBaseExplainScoreResponse();
+    message.score = (object.score !== undefined && object.score !== null)
+      ? ProviderScore.fromPartial(object.score)
+      : undefined;
+    message.formula = object.formula ?? "";
+    message.evidence = object.evidence?.map((e) => ScoreEvidence.fromPartial(e)) || [];
+    message.evidenceTotal = object.evidenceTotal ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetRewardProofRequest(): GetRewardProofRequest {
+  return { account: "", epoch: "0" };
+}
+
+export const GetRewardProofRequest: MessageFns<GetRewardProofRequest> = {
+  encode(message: GetRewardProofRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.epoch !== "0") {
+      writer.uint32(16).uint64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRewardProofRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRewardProofRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.epoch = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRewardProofRequest {
+    return {
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "0",
+    };
+  },
+
+  toJSON(message: GetRewardProofRequest): unknown {
+    const obj: any = {};
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.epoch !== "0") {
+      obj.epoch = message.epoch;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRewardProofRequest>): GetRewardProofRequest {
+    return GetRewardProofRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRewardProofRequest>): GetRewardProofRequest {
+    const message = createBaseGetRewardProofRequest();
+    message.account = object.account ?? "";
+    message.epoch = object.epoch ?? "0";
+    return message;
+  },
+};
+
+function createBaseGetRewardProofResponse(): GetRewardProofResponse {
+  return {
+    epoch: "0",
+    account: "",
+    amount: undefined,
+    proof: [],
+    merkleRoot: "",
+    epochTotal: undefined,
+    rewardDistributor: "",
+    chainId: "0",
+    postTransaction: "",
+  };
+}
+
+export const GetRewardProofResponse: MessageFns<GetRewardProofResponse> = {
+  encode(message: GetRewardProofResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epoch !== "0") {
+      writer.uint32(8).uint64(message.epoch);
+    }
+    if (message.account !== "") {
+      writer.uint32(18).string(message.account);
+    }
+    if (message.amount !== undefined) {
+      TokenAmount.encode(message.amount, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.proof) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.merkleRoot !== "") {
+      writer.uint32(42).string(message.merkleRoot);
+    }
+    if (message.epochTotal !== undefined) {
+      TokenAmount.encode(message.epochTotal, writer.uint32(50).fork()).join();
+    }
+    if (message.rewardDistributor !== "") {
+      writer.uint32(58).string(message.rewardDistributor);
+    }
+    if (message.chainId !== "0") {
+      writer.uint32(64).uint64(message.chainId);
+    }
+    if (message.postTransaction !== "") {
+      writer.uint32(74).string(message.postTransaction);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRewardProofResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRewardProofResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epoch = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.amount = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.proof.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.merkleRoot = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.epochTotal = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.rewardDistributor = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.chainId = reader.uint64().toString();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.postTransaction = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRewardProofResponse {
+    return {
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "0",
+      account: isSet(object.account) ? globalThis.String(object.account) : "",
+      amount: isSet(object.amount) ? TokenAmount.fromJSON(object.amount) : undefined,
+      proof: globalThis.Array.isArray(object?.proof) ? object.proof.map((e: any) => globalThis.String(e)) : [],
+      merkleRoot: isSet(object.merkleRoot)
+        ? globalThis.String(object.merkleRoot)
+        : isSet(object.merkle_root)
+        ? globalThis.String(object.merkle_root)
+        : "",
+      epochTotal: isSet(object.epochTotal)
+        ? TokenAmount.fromJSON(object.epochTotal)
+        : isSet(object.epoch_total)
+        ? TokenAmount.fromJSON(object.epoch_total)
+        : undefined,
+      rewardDistributor: isSet(object.rewardDistributor)
+        ? globalThis.String(object.rewardDistributor)
+        : isSet(object.reward_distributor)
+        ? globalThis.String(object.reward_distributor)
+        : "",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "0",
+      postTransaction: isSet(object.postTransaction)
+        ? globalThis.String(object.postTransaction)
+        : isSet(object.post_transaction)
+        ? globalThis.String(object.post_transaction)
+        : "",
+    };
+  },
+
+  toJSON(message: GetRewardProofResponse): unknown {
+    const obj: any = {};
+    if (message.epoch !== "0") {
+      obj.epoch = message.epoch;
+    }
+    if (message.account !== "") {
+      obj.account = message.account;
+    }
+    if (message.amount !== undefined) {
+      obj.amount = TokenAmount.toJSON(message.amount);
+    }
+    if (message.proof?.length) {
+      obj.proof = message.proof;
+    }
+    if (message.merkleRoot !== "") {
+      obj.merkleRoot = message.merkleRoot;
+    }
+    if (message.epochTotal !== undefined) {
+      obj.epochTotal = TokenAmount.toJSON(message.epochTotal);
+    }
+    if (message.rewardDistributor !== "") {
+      obj.rewardDistributor = message.rewardDistributor;
+    }
+    if (message.chainId !== "0") {
+      obj.chainId = message.chainId;
+    }
+    if (message.postTransaction !== "") {
+      obj.postTransaction = message.postTransaction;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetRewardProofResponse>): GetRewardProofResponse {
+    return GetRewardProofResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetRewardProofResponse>): GetRewardProofResponse {
+    const message = createBaseGetRewardProofResponse();
+    message.epoch = object.epoch ?? "0";
+    message.account = object.account ?? "";
+    message.amount = (object.amount !== undefined && object.amount !== null)
+      ? TokenAmount.fromPartial(object.amount)
+      : undefined;
+    message.proof = object.proof?.map((e) => e) || [];
+    message.merkleRoot = object.merkleRoot ?? "";
+    message.epochTotal = (object.epochTotal !== undefined && object.epochTotal !== null)
+      ? TokenAmount.fromPartial(object.epochTotal)
+      : undefined;
+    message.rewardDistributor = object.rewardDistributor ?? "";
+    message.chainId = object.chainId ?? "0";
+    message.postTransaction = object.postTransaction ?? "";
+    return message;
+  },
+};
+
+/**
+ * Provider scores derived from job outcomes, start latency, runtimes, quarantines and slashes
+ * (docs/reputation.md), and the proofs providers claim their epoch rewards with.
+ */
 export type ReputationServiceService = typeof ReputationServiceService;
 export const ReputationServiceService = {
   getScore: {
@@ -553,11 +1904,38 @@ export const ReputationServiceService = {
     responseSerialize: (value: ListScoresResponse): Buffer => Buffer.from(ListScoresResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListScoresResponse => ListScoresResponse.decode(value),
   },
+  /** The score's components and the events behind them. */
+  explainScore: {
+    path: "/starminer.reputation.v1.ReputationService/ExplainScore" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExplainScoreRequest): Buffer => Buffer.from(ExplainScoreRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExplainScoreRequest => ExplainScoreRequest.decode(value),
+    responseSerialize: (value: ExplainScoreResponse): Buffer =>
+      Buffer.from(ExplainScoreResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExplainScoreResponse => ExplainScoreResponse.decode(value),
+  },
+  /** A provider's allocation of a posted reward epoch and its Merkle proof for RewardDistributor.claim. */
+  getRewardProof: {
+    path: "/starminer.reputation.v1.ReputationService/GetRewardProof" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRewardProofRequest): Buffer =>
+      Buffer.from(GetRewardProofRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRewardProofRequest => GetRewardProofRequest.decode(value),
+    responseSerialize: (value: GetRewardProofResponse): Buffer =>
+      Buffer.from(GetRewardProofResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRewardProofResponse => GetRewardProofResponse.decode(value),
+  },
 } as const;
 
 export interface ReputationServiceServer extends UntypedServiceImplementation {
   getScore: handleUnaryCall<GetScoreRequest, GetScoreResponse>;
   listScores: handleUnaryCall<ListScoresRequest, ListScoresResponse>;
+  /** The score's components and the events behind them. */
+  explainScore: handleUnaryCall<ExplainScoreRequest, ExplainScoreResponse>;
+  /** A provider's allocation of a posted reward epoch and its Merkle proof for RewardDistributor.claim. */
+  getRewardProof: handleUnaryCall<GetRewardProofRequest, GetRewardProofResponse>;
 }
 
 export interface ReputationServiceClient extends Client {
@@ -590,6 +1968,38 @@ export interface ReputationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListScoresResponse) => void,
+  ): ClientUnaryCall;
+  /** The score's components and the events behind them. */
+  explainScore(
+    request: ExplainScoreRequest,
+    callback: (error: ServiceError | null, response: ExplainScoreResponse) => void,
+  ): ClientUnaryCall;
+  explainScore(
+    request: ExplainScoreRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExplainScoreResponse) => void,
+  ): ClientUnaryCall;
+  explainScore(
+    request: ExplainScoreRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExplainScoreResponse) => void,
+  ): ClientUnaryCall;
+  /** A provider's allocation of a posted reward epoch and its Merkle proof for RewardDistributor.claim. */
+  getRewardProof(
+    request: GetRewardProofRequest,
+    callback: (error: ServiceError | null, response: GetRewardProofResponse) => void,
+  ): ClientUnaryCall;
+  getRewardProof(
+    request: GetRewardProofRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRewardProofResponse) => void,
+  ): ClientUnaryCall;
+  getRewardProof(
+    request: GetRewardProofRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRewardProofResponse) => void,
   ): ClientUnaryCall;
 }
 
