@@ -1,5 +1,4 @@
 import { bootstrapService } from '@starminer/service-kit';
-import { loadConfig } from './config';
-import { ReputationModule } from './reputation.module';
+import { reputationService } from './service-definition';
 
-void bootstrapService({ name: 'reputation', loadConfig, module: ReputationModule });
+void bootstrapService(reputationService);

@@ -1,0 +1,248 @@
+import {
+  NonRetryableError,
+  causedBy,
+  type ChainEvent,
+  type EventEnvelope,
+  type JobEvent,
+  type NodeEvent,
+  type OutboxPublisher,
+  type ReputationEvent,
+  type Tx,
+} from '@starminer/eventing';
+import { eventsV1 } from '@starminer/proto';
+import { type Evidence, poolKey } from '../../domain/evidence';
+import {
+  type JobFacts,
+  type Placement,
+  outcomeEvidence,
+  startupEvidence,
+  type JobTerminal,
+} from '../../domain/job-outcome';
+import { type ReputationModel } from '../../domain/model-config';
+import { computeScore, horizonStartMs, isExcluded } from '../../domain/score';
+import { type EvidenceRepository } from '../../infra/evidence-repository';
+import { type ScoreRepository } from '../../infra/score-repository';
+
+export type ConsumedEvent = JobEvent | NodeEvent | ChainEvent;
+
+const lower = (a: string): string => a.trim().toLowerCase();
+const amount = (t: { baseUnits: string } | undefined): bigint => {
+  try {
+    return BigInt(t?.baseUnits || '0');
+  } catch {
+    throw new NonRetryableError(
+      `token amount ${JSON.stringify(t?.baseUnits)} is not a decimal integer`,
+    );
+  }
+};
+
+function placementOf(p: eventsV1.JobPlacement | undefined, type: string): Placement | undefined {
+  if (!p?.provider) return undefined;
+  if (!p.region || !p.pool)
+    throw new NonRetryableError(`${type}: placement without region or pool`);
+  return { provider: lower(p.provider), region: p.region, pool: p.pool, node: p.node };
+}
+
+/**
+ * Turns one consumed event into evidence, recomputes the scores it touches (provider and pool)
+ * as of the event's time, and publishes ReputationUpdated for every score that changed, all in
+ * the consumer's transaction (inbox row included): exactly-once effects.
+ */
+export class RecordEventHandler {
+  constructor(
+    private readonly evidence: EvidenceRepository,
+    private readonly scores: ScoreRepository,
+    private readonly outbox: OutboxPublisher<ReputationEvent>,
+    private readonly model: ReputationModel,
+  ) {}
+
+  async handle(env: EventEnvelope<ConsumedEvent>, tx: Tx): Promise<void> {
+    const at = env.occurredAt.getTime();
+    const ref = { eventId: env.eventId, atMs: at };
+    const touched = await this.apply(env.event, ref, tx);
+    for (const [provider, pools] of touched) await this.rescore(tx, env, provider, pools);
+  }
+
+  /** Returns provider -> pools whose scores the event may change. */
+  private async apply(
+    e: ConsumedEvent,
+    ref: { eventId: string; atMs: number },
+    tx: Tx,
+  ): Promise<Map<string, Set<string>>> {
+    const touched = new Map<string, Set<string>>();
+    const add = async (ev: Evidence[]) => {
+      await this.evidence.add(tx, ev);
+      for (const x of ev) {
+        const pools = touched.get(x.provider) ?? new Set<string>();
+        if (x.pool) pools.add(x.pool);
+        touched.set(x.provider, pools);
+      }
+    };
+    switch (e.type) {
+      case 'JobSubmitted':
+        await this.evidence.saveJob(tx, {
+          jobId: e.jobId,
+          clientAddress: lower(e.clientAddress),
+          gpuCount: e.spec?.gpu?.count ?? 1,
+          maxDurationSeconds: e.spec?.maxDurationSeconds ?? 0,
+          estimatedRuntimeSeconds: e.estimatedRuntimeSeconds,
+        });
+        break;
+      case 'JobDispatched': {
+        const facts = await this.evidence.job(tx, e.jobId);
+        if (facts)
+          await this.evidence.saveJob(tx, {
+            ...facts,
+            dispatchedAtMs: ref.atMs,
+            startedAtMs: undefined,
+          });
+        break;
+      }
+      case 'JobStarted': {
+        const facts = await this.evidence.job(tx, e.jobId);
+        const placement = placementOf(e.placement, e.type);
+        const startedAt = e.startedAt ? new Date(e.startedAt).getTime() : ref.atMs;
+        if (facts) await this.evidence.saveJob(tx, { ...facts, startedAtMs: startedAt });
+        if (placement) await add(startupEvidence(ref, placement, facts, startedAt));
+        break;
+      }
+      case 'JobSucceeded':
+      case 'JobFailed':
+      case 'JobTimedOut': {
+        const placement = placementOf(e.placement, e.type);
+        if (!placement) break; // never placed: says nothing about a provider
+        const facts: JobFacts | undefined = await this.evidence.job(tx, e.jobId);
+        const gpuSeconds = Number(e.usage?.gpuSeconds ?? 0);
+        const terminal: JobTerminal =
+          e.type === 'JobSucceeded'
+            ? { type: 'succeeded', gpuSeconds }
+            : e.type === 'JobFailed'
+              ? {
+                  type: 'failed',
+                  gpuSeconds,
+                  providerFault: e.kind === eventsV1.JobFailureKind.JOB_FAILURE_KIND_NODE_FAULT,
+                  reason: e.reason,
+                }
+              : { type: 'timed-out', gpuSeconds, maxDurationSeconds: e.maxDurationSeconds };
+        await add(outcomeEvidence(ref, placement, terminal, facts ?? undefined, this.model));
+        break;
+      }
+      case 'NodeQuarantined':
+        await add([
+          {
+            ...ref,
+            provider: lower(e.provider),
+            pool: poolKey(e.region, e.pool),
+            kind: 'quarantine',
+            node: `${e.region}/${e.node}`,
+            reason: e.reason,
+          },
+        ]);
+        break;
+      case 'NodeRecovered':
+      case 'NodeLeft': {
+        const pool = await this.evidence.closeQuarantine(
+          tx,
+          lower(e.provider),
+          `${e.region}/${e.node}`,
+          ref.atMs,
+        );
+        if (pool !== undefined) touched.set(lower(e.provider), new Set([pool]));
+        break;
+      }
+      case 'Staked':
+      case 'UnbondingStarted':
+        await this.evidence.setStake(
+          tx,
+          lower(e.provider),
+          amount(e.totalStaked),
+          Number(e.log?.blockNumber ?? 0),
+          e.log?.logIndex ?? 0,
+        );
+        break;
+      case 'Slashed': {
+        const slashed = amount(e.amount);
+        const left = amount(e.totalStaked);
+        const provider = lower(e.provider);
+        await this.evidence.setStake(
+          tx,
+          provider,
+          left,
+          Number(e.log?.blockNumber ?? 0),
+          e.log?.logIndex ?? 0,
+        );
+        const stakeShare =
+          slashed + left > 0n ? Number((slashed * 1_000_000n) / (slashed + left)) / 1_000_000 : 1;
+        await add([
+          {
+            ...ref,
+            provider,
+            jobId: e.jobId || undefined,
+            kind: 'slash',
+            amount: slashed,
+            stakeShare,
+          },
+        ]);
+        // a slash lowers every pool of the provider
+        touched.set(provider, new Set(await this.scores.poolsOf(tx, provider)));
+        break;
+      }
+      case 'ChainReorged':
+        for (const provider of await this.evidence.voidEvents(tx, e.voidedEventIds))
+          touched.set(provider, new Set(await this.scores.poolsOf(tx, provider)));
+        break;
+      default:
+        break; // other events say nothing about reputation
+    }
+    return touched;
+  }
+
+  private async rescore(
+    tx: Tx,
+    env: EventEnvelope<ConsumedEvent>,
+    provider: string,
+    pools: Set<string>,
+  ): Promise<void> {
+    const previous = await this.scores.get(tx, provider, '');
+    // Scores only move forward in time, even when topics deliver slightly out of order.
+    const asOf = Math.max(env.occurredAt.getTime(), previous?.asOfMs ?? 0);
+    const all = await this.evidence.forProvider(tx, provider, horizonStartMs(asOf, this.model));
+    const targets: Array<[string, Evidence[]]> = [['', all]];
+    for (const pool of [...pools].sort())
+      targets.push([pool, all.filter((e) => e.pool === pool || (e.kind === 'slash' && !e.pool))]);
+    const updates = [];
+    for (const [pool, ev] of targets) {
+      const before = pool === '' ? previous : await this.scores.get(tx, provider, pool);
+      const b = computeScore(ev, asOf, this.model);
+      await this.scores.save(tx, provider, pool, b);
+      const excluded = isExcluded(b.scoreBps, this.model);
+      if (
+        before &&
+        before.scoreBps === b.scoreBps &&
+        isExcluded(before.scoreBps, this.model) === excluded
+      )
+        continue;
+      updates.push({
+        aggregateId: provider,
+        meta: causedBy(env),
+        event: {
+          type: 'ReputationUpdated' as const,
+          provider,
+          previousScoreBps: before?.scoreBps ?? 0,
+          scoreBps: b.scoreBps,
+          jobsSucceeded: String(b.counts.succeeded),
+          jobsFailedNodeFault: String(b.counts.faults),
+          causeEventId: env.eventId,
+          causeType: env.type,
+          pool,
+          excluded,
+          exclusionThresholdBps: this.model.exclusionThresholdBps,
+          model: this.model.name,
+          slashes: String(b.counts.slashes),
+          asOf: new Date(asOf).toISOString(),
+        },
+      });
+    }
+    if (updates.length > 0) await this.outbox.publish(tx, updates);
+  }
+}
