@@ -1,2 +1,3 @@
 export { stackEnv, stackRunDir, requireStackVar, regionKubeconfig, stackRegions } from './stack';
 export { waitUntil } from './wait';
+export { deployFreshProtocol, type FreshProtocol } from './fresh-protocol';
