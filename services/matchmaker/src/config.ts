@@ -1,10 +1,43 @@
-import { type ConfigOf, defineConfig, serviceConfigSchema } from '@starminer/service-kit';
+import {
+  ConfigError,
+  type ConfigIssue,
+  type ConfigOf,
+  defineConfig,
+  int,
+  oneOf,
+  serviceConfigSchema,
+  str,
+} from '@starminer/service-kit';
 
 const schema = {
   ...serviceConfigSchema({ service: 'matchmaker', httpPort: 8081, grpcPort: 9091 }),
+  KAFKA_BROKERS: str({ describe: 'comma-separated host:port list of Kafka brokers' }),
+  /** Consumer group of the matchmaker's Kafka consumers (tests give each run its own). */
+  KAFKA_GROUP_ID: str({ default: 'matchmaker' }),
+  REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
+  /** Regions to dispatch to: each needs KUBECONFIG_<REGION> (us-east -> KUBECONFIG_US_EAST). */
+  STARMINER_REGIONS: str({ pattern: /^[a-z0-9-]+(,[a-z0-9-]+)*$/, describe: 'comma-separated region names' }),
+  /** host:port of the pricing service's gRPC API. */
+  PRICING_GRPC_ADDRESS: str({ describe: 'host:port of the pricing gRPC API' }),
+  /** Namespace the Kubernetes Jobs are created in, in every region. */
+  JOB_NAMESPACE: str({ default: 'starminer-jobs', pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ }),
+  /** Optional JSON file with the matching weights document (version 1); defaults otherwise. */
+  MATCHING_WEIGHTS_FILE: str({ default: '-' }),
+  /** Pass a job's simulation block to kwok as pod annotations. Local clusters only. */
+  SIMULATION_ANNOTATIONS: oneOf(['true', 'false'], 'false'),
+  /** How often the queue is matched, deadlines checked and clusters reconciled. */
+  TICK_MS: int({ default: 500, min: 50, max: 60_000 }),
+  RECONCILE_EVERY_MS: int({ default: 15_000, min: 500, max: 600_000 }),
+  JOB_TTL_SECONDS_AFTER_FINISHED: int({ default: 3_600, min: 0, max: 604_800 }),
+  MAX_JOB_DURATION_SECONDS: int({ default: 7 * 86_400, min: 1, max: 31 * 86_400 }),
+  MAX_GPUS_PER_JOB: int({ default: 8, min: 1, max: 64 }),
+  QUEUE_AGING_SECONDS_PER_LEVEL: int({ default: 300, min: 0, max: 86_400 }),
 };
 
-export type MatchmakerConfig = ConfigOf<typeof schema>;
+export type MatchmakerConfig = ConfigOf<typeof schema> & {
+  /** Kubeconfig path per region, from KUBECONFIG_<REGION>. */
+  kubeconfigs: Record<string, string>;
+};
 
 const parse = defineConfig('matchmaker', schema);
 
@@ -12,5 +45,23 @@ const parse = defineConfig('matchmaker', schema);
 export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): MatchmakerConfig {
-  return parse(env);
+  const base = parse(env);
+  const kubeconfigs: Record<string, string> = {};
+  const missing: ConfigIssue[] = [];
+  for (const region of base.STARMINER_REGIONS.split(',')) {
+    const name = `KUBECONFIG_${region.toUpperCase().replace(/-/g, '_')}`;
+    const path = env[name];
+    if (path) kubeconfigs[region] = path;
+    else
+      missing.push({
+        name,
+        value: undefined,
+        problem: `is required but not set (region ${region} is in STARMINER_REGIONS)`,
+        accepted: 'the path of that region\'s kubeconfig',
+      });
+  }
+  if (missing.length) {
+    throw new ConfigError('matchmaker', missing);
+  }
+  return { ...base, kubeconfigs };
 }

@@ -1,8 +1,37 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import { type MatchmakerConfig } from './config';
+import { MatchmakerRuntime } from './infra/runtime';
+
+/** Starts the runtime once Nest is up and stops it before the pool closes. */
+class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(MatchmakerRuntime) private readonly runtime: MatchmakerRuntime) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runtime.stop();
+  }
+}
 
 /**
  * The matchmaker service. Health, readiness, metrics, the Postgres pool and the gRPC server come
- * from @starminer/service-kit; use cases, adapters and controllers are added here as they land.
+ * from @starminer/service-kit; the runtime holds the use cases and adapters.
  */
-@Module({})
+@Module({
+  providers: [
+    {
+      provide: MatchmakerRuntime,
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
+      useFactory: (config: MatchmakerConfig, db: PostgresDatabase, logger: JsonLogger, readiness: Readiness) => {
+        const runtime = new MatchmakerRuntime(config, db.pool, logger);
+        for (const check of runtime.readiness()) readiness.register(check);
+        return runtime;
+      },
+    },
+    RuntimeLifecycle,
+  ],
+})
 export class MatchmakerModule {}

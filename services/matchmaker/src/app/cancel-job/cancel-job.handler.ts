@@ -1,0 +1,43 @@
+import { ON_CLUSTER, type JobState } from '../../domain/job-state';
+import { meteredGpuSeconds } from '../../domain/kube-observation';
+import { type RegionCluster } from '../../infra/kube/region-cluster';
+import { type JobRepository } from '../../infra/postgres/job-repository';
+import { JobNotFoundError, UnavailableError } from '../errors';
+import { type Clock } from '../ports';
+import { snapshotOf } from '../track-kubernetes/snapshot';
+
+/**
+ * CancelJob: for a job on a cluster, delete its Kubernetes Job first (so no GPU keeps running
+ * unpaid), meter the pod from its start to now, then append JobCancelled with that usage; the
+ * settlement signer refunds the rest of the deposit. A region that cannot be reached refuses
+ * the cancel (UNAVAILABLE) rather than charging for a pod it cannot stop.
+ */
+export class CancelJobHandler {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly clusters: ReadonlyMap<string, RegionCluster>,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(jobId: string, reason: string): Promise<JobState> {
+    const { state, version } = await this.jobs.load(jobId);
+    if (version === 0) throw new JobNotFoundError(jobId);
+    let gpuSeconds = 0n;
+    if (ON_CLUSTER.has(state.status) && state.placement && state.kubernetesJobName) {
+      const cluster = this.clusters.get(state.placement.region);
+      if (!cluster?.synced()) throw new UnavailableError(`region ${state.placement.region} is unreachable; try again`);
+      const kj = cluster.jobs().find((j) => j.metadata?.name === state.kubernetesJobName);
+      const snap = kj ? snapshotOf(kj, cluster.podsOfJob(state.kubernetesJobName), (n) => cluster.hasNode(n)) : undefined;
+      await cluster.batch
+        .deleteNamespacedJob({ name: state.kubernetesJobName, namespace: cluster.namespace, propagationPolicy: 'Foreground' })
+        .catch((err: unknown) => {
+          if ((err as { code?: number }).code !== 404) throw new UnavailableError(`could not delete the Kubernetes Job: ${(err as Error).message}`);
+        });
+      const start = snap?.pod?.startedAt ?? state.startedAt;
+      const end = snap?.pod?.finishedAt ? Date.parse(snap.pod.finishedAt) : this.clock.now().getTime();
+      gpuSeconds = meteredGpuSeconds(state.spec?.gpu?.count ?? 0, start ? Date.parse(start) : undefined, end);
+    }
+    const r = await this.jobs.execute(jobId, () => ({ type: 'Cancel', by: 'client', reason: reason || 'cancelled by the client', gpuSeconds }));
+    return r.state;
+  }
+}

@@ -1,0 +1,115 @@
+import { type Pool } from 'pg';
+import {
+  type EventMetadata,
+  jobEvents,
+  type JobEvent,
+  PgEventStore,
+  retryOnConflict,
+  type Tx,
+  withTransaction,
+} from '@starminer/eventing';
+import { decide } from '../../domain/job-decide';
+import { type JobCommand } from '../../domain/job-commands';
+import { ENDED, evolve, initialJob, type JobState } from '../../domain/job-state';
+
+export interface Executed {
+  state: JobState;
+  version: number;
+  events: JobEvent[];
+}
+
+/**
+ * The Job aggregate's persistence: load (fold the stream), decide, append with the expected
+ * version, and in the same transaction update the jobs read model and the GPU reservations, so
+ * a reservation exists exactly while the job holds a match. Version conflicts rerun the command.
+ */
+export class JobRepository {
+  readonly store: PgEventStore<JobEvent>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+  ) {
+    this.store = new PgEventStore(pool, schema, jobEvents);
+  }
+
+  load(jobId: string, tx?: Tx): Promise<{ state: JobState; version: number }> {
+    return this.store.aggregate(jobId, evolve, initialJob, tx);
+  }
+
+  /** Runs a command in its own transaction (retried on a version conflict). */
+  execute(
+    jobId: string,
+    command: (state: JobState, version: number) => JobCommand,
+    meta?: EventMetadata,
+    extra?: (tx: Tx, state: JobState) => Promise<void>,
+  ): Promise<Executed> {
+    return retryOnConflict(() =>
+      withTransaction(this.pool, async (tx) => {
+        const result = await this.executeIn(tx, jobId, command, meta);
+        if (extra) await extra(tx, result.state);
+        return result;
+      }),
+    );
+  }
+
+  /** Runs a command inside the caller's transaction (e.g. a consumer's, with its inbox row). */
+  async executeIn(
+    tx: Tx,
+    jobId: string,
+    command: (state: JobState, version: number) => JobCommand,
+    meta?: EventMetadata,
+  ): Promise<Executed> {
+    const { state, version } = await this.load(jobId, tx);
+    const events = decide(state, command(state, version));
+    if (events.length === 0) return { state, version, events };
+    const { nextVersion } = await this.store.appendInTransaction(
+      tx,
+      jobId,
+      version,
+      events.map((event) => ({ event, meta })),
+    );
+    const next = events.reduce(evolve, state);
+    await this.project(tx, next, nextVersion, events);
+    return { state: next, version: nextVersion, events };
+  }
+
+  private async project(tx: Tx, s: JobState, version: number, events: JobEvent[]): Promise<void> {
+    const t = this.schema;
+    const queued = events.find((e) => e.type === 'JobQueued');
+    await tx.query(
+      `INSERT INTO ${t}.jobs (job_id, client_id, status, version, attempt, urgency, region, node, k8s_name,
+          quote_expires_at, placement_deadline, queued_at, submitted_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $12 THEN now() END, now(), now())
+       ON CONFLICT (job_id) DO UPDATE SET status = $3, version = $4, attempt = $5, region = $7, node = $8,
+          k8s_name = $9, quote_expires_at = $10, placement_deadline = $11,
+          queued_at = CASE WHEN $12 THEN now() ELSE ${t}.jobs.queued_at END, updated_at = now()`,
+      [
+        s.jobId,
+        s.clientId,
+        s.status,
+        version,
+        s.attempt,
+        s.spec?.urgency ?? 2,
+        s.placement?.region ?? null,
+        s.placement?.node ?? null,
+        s.kubernetesJobName ?? null,
+        s.quote?.expiresAt || null,
+        s.placementDeadline ?? null,
+        queued !== undefined,
+      ],
+    );
+    const matched = events.find((e) => e.type === 'JobMatched');
+    if (matched && s.placement) {
+      await tx.query(
+        `INSERT INTO ${t}.reservations (job_id, region, node, gpus) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (job_id) DO UPDATE SET region = $2, node = $3, gpus = $4`,
+        [s.jobId, s.placement.region, s.placement.node, s.spec?.gpu?.count ?? 0],
+      );
+    }
+    // Released when the job goes back to the queue or ends.
+    if (queued || ENDED.has(s.status) || s.status === 'Settled') {
+      await tx.query(`DELETE FROM ${t}.reservations WHERE job_id = $1`, [s.jobId]);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { type Pool } from 'pg';
+import { uuidv7 } from 'uuidv7';
+import { EventConsumer, KafkaJsBus, OutboxRelay, starminerRegistry, Topics, type Producer, type StarminerEvent } from '@starminer/eventing';
+import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { parseMatchingWeights } from '../domain/matching-weights';
+import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
+import { CancelJobHandler } from '../app/cancel-job/cancel-job.handler';
+import { MatchQueueHandler } from '../app/match-queue/match-queue.handler';
+import { NeutralReputation, type Clock, type PricingPort } from '../app/ports';
+import { JobQueries } from '../app/queries/job-queries';
+import { RerouteJobHandler } from '../app/reroute-job/reroute-job.handler';
+import { SubmitJobHandler } from '../app/submit-job/submit-job.handler';
+import { TrackKubernetesHandler } from '../app/track-kubernetes/track-kubernetes.handler';
+import { type MatchmakerConfig } from '../config';
+import { RegionCluster } from './kube/region-cluster';
+import { GrpcPricing } from './pricing/grpc-pricing';
+import { JobRepository } from './postgres/job-repository';
+import { migrateMatchmaker } from './postgres/schema';
+import { readRegionsFile } from './regions-file';
+
+const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Wires the matchmaker: repositories, use cases, the regions' informers, the Kafka consumer of
+ * node, market and chain events, the outbox relay, and the loop that matches, dispatches,
+ * tracks and reconciles. Built once per process; started after Nest, stopped on shutdown.
+ */
+export class MatchmakerRuntime {
+  readonly submit: SubmitJobHandler;
+  readonly cancel: CancelJobHandler;
+  readonly reroute: RerouteJobHandler;
+  readonly queries: JobQueries;
+  readonly matcher: MatchQueueHandler;
+  readonly tracker: TrackKubernetesHandler;
+  readonly clusters = new Map<string, RegionCluster>();
+  private readonly bus: KafkaJsBus;
+  private readonly consumer: EventConsumer<StarminerEvent>;
+  private producer?: Producer;
+  private relay?: OutboxRelay;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private lastReconcile = 0;
+  private readonly pricing: PricingPort;
+
+  constructor(
+    private readonly config: MatchmakerConfig,
+    private readonly pool: Pool,
+    private readonly logger: JsonLogger,
+  ) {
+    const schema = config.DATABASE_SCHEMA;
+    const regions = readRegionsFile(config.REGIONS_FILE);
+    const weights = parseMatchingWeights(
+      config.MATCHING_WEIGHTS_FILE === '-' ? undefined : JSON.parse(readFileSync(config.MATCHING_WEIGHTS_FILE, 'utf8')),
+    );
+    const jobs = new JobRepository(pool, schema);
+    for (const [region, path] of Object.entries(config.kubeconfigs)) {
+      this.clusters.set(region, new RegionCluster(region, path, config.JOB_NAMESPACE, logger));
+    }
+    this.pricing = new GrpcPricing(config.PRICING_GRPC_ADDRESS);
+    this.submit = new SubmitJobHandler(pool, schema, jobs, this.pricing, { jobId: () => uuidv7() }, {
+      regions: regions.regions,
+      maxDurationSeconds: config.MAX_JOB_DURATION_SECONDS,
+      maxGpusPerJob: config.MAX_GPUS_PER_JOB,
+      simulationAllowed: config.SIMULATION_ANNOTATIONS === 'true',
+    });
+    this.cancel = new CancelJobHandler(jobs, this.clusters, systemClock);
+    this.reroute = new RerouteJobHandler(jobs, regions, systemClock);
+    this.queries = new JobQueries(pool, schema, jobs);
+    this.matcher = new MatchQueueHandler(pool, jobs, this.clusters, regions, new NeutralReputation(), systemClock, logger, {
+      schema,
+      weights,
+      agingSecondsPerLevel: config.QUEUE_AGING_SECONDS_PER_LEVEL,
+      simulation: config.SIMULATION_ANNOTATIONS === 'true',
+      ttlSecondsAfterFinished: config.JOB_TTL_SECONDS_AFTER_FINISHED,
+    });
+    this.tracker = new TrackKubernetesHandler(pool, schema, jobs, this.clusters, systemClock, logger);
+    const apply = new ApplyEventsHandler(schema, jobs, systemClock, logger);
+    this.bus = new KafkaJsBus({ clientId: 'matchmaker', brokers: config.KAFKA_BROKERS.split(',') });
+    this.consumer = new EventConsumer({
+      bus: this.bus,
+      pool,
+      schema,
+      groupId: config.KAFKA_GROUP_ID,
+      topics: [Topics.node, Topics.market, Topics.chain],
+      registry: starminerRegistry(),
+      handler: (env, tx) => apply.apply(env, tx),
+    });
+  }
+
+  readiness(): ReadinessCheck[] {
+    return [
+      this.consumer.readiness(),
+      {
+        name: 'kubernetes',
+        check: async () => {
+          const away = [...this.clusters.values()].filter((c) => !c.synced()).map((c) => `${c.region}: ${c.lastError ?? 'syncing'}`);
+          if (away.length) throw new Error(`regions not synced: ${away.join('; ')}`);
+        },
+      },
+    ];
+  }
+
+  async start(): Promise<void> {
+    await migrateMatchmaker(this.pool, this.config.DATABASE_SCHEMA);
+    this.producer = this.bus.producer();
+    await this.producer.connect();
+    this.relay = new OutboxRelay({
+      pool: this.pool,
+      leaseConnection: { connectionString: this.config.DATABASE_URL },
+      schema: this.config.DATABASE_SCHEMA,
+      producer: this.producer,
+    });
+    this.relay.start();
+    await this.consumer.start();
+    for (const c of this.clusters.values()) {
+      c.onChange(() => this.kick());
+      void c.start();
+    }
+    this.running = true;
+    this.schedule();
+  }
+
+  private kicked = false;
+  /** An informer change runs a tick soon (coalesced) instead of waiting for the timer. */
+  private kick(): void {
+    if (this.kicked || !this.running) return;
+    this.kicked = true;
+    setTimeout(() => {
+      this.kicked = false;
+      void this.tick();
+    }, 50).unref();
+  }
+
+  private busy = false;
+  private async tick(): Promise<void> {
+    if (this.busy || !this.running) return;
+    this.busy = true;
+    try {
+      await this.matcher.tick();
+      await this.tracker.track();
+      if (Date.now() - this.lastReconcile > this.config.RECONCILE_EVERY_MS) {
+        this.lastReconcile = Date.now();
+        await this.tracker.reconcile((id) => this.matcher.redispatch(id));
+      }
+    } catch (err) {
+      this.logger.warn('matchmaker tick failed', { err });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private schedule(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.TICK_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    await this.consumer.stop().catch(() => undefined);
+    await this.relay?.stop().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    await Promise.all([...this.clusters.values()].map((c) => c.stop()));
+    (this.pricing as GrpcPricing).close();
+  }
+}

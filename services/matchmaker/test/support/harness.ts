@@ -1,0 +1,232 @@
+import * as grpc from '@grpc/grpc-js';
+import * as k8s from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
+import {
+  encodeEnvelope,
+  KafkaJsBus,
+  newEventId,
+  starminerRegistry,
+  type StarminerEvent,
+} from '@starminer/eventing';
+import { resolveGpuClass } from '@starminer/gpu-catalogue';
+import { matchmakerV1, pricingV1 } from '@starminer/proto';
+import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
+import { regionKubeconfig, requireStackVar, stackRegions } from '@starminer/testing';
+import { loadConfig } from '../../src/config';
+import { matchmakerGrpc } from '../../src/api/matchmaker.grpc';
+import { MatchmakerRuntime } from '../../src/infra/runtime';
+import { MatchmakerModule } from '../../src/matchmaker.module';
+
+/** Price every test quote carries: base units per GPU-second. */
+export const TEST_PRICE = 1_000n;
+
+/**
+ * Stand-in for the pricing service's Quote RPC (served over real gRPC): one offer in the
+ * client's first preferred region at TEST_PRICE. Quotes expire after `ttlSeconds`.
+ */
+export async function startQuoteServer(ttlSeconds = 600): Promise<{ address: string; stop(): Promise<void> }> {
+  const server = new grpc.Server();
+  const impl: Partial<pricingV1.PricingServiceServer> = {
+    quote: (call, cb) => {
+      const r = call.request;
+      const gpus = BigInt(r.gpu?.count ?? 1);
+      const total = TEST_PRICE * gpus * BigInt(r.maxDurationSeconds);
+      const cls = resolveGpuClass(r.gpu?.product ?? '');
+      const region = r.regionPreference[0] ?? 'us-east';
+      cb(null, {
+        result: {
+          $case: 'offers',
+          value: {
+            offers: [
+              {
+                tier: { gpuClass: cls === 'unknown' ? 'H100-80GB' : cls, region, urgency: r.urgency },
+                pricePerGpuSecond: { baseUnits: TEST_PRICE.toString() },
+                maxTotal: { baseUnits: total.toString() },
+                estimatedStart: undefined,
+                freeGpus: 0,
+                quote: {
+                  jobId: r.jobId,
+                  client: r.client,
+                  pricePerGpuSecond: { baseUnits: TEST_PRICE.toString() },
+                  maxGpuSeconds: String(gpus * BigInt(r.maxDurationSeconds)),
+                  tier: `${cls}/${region}`,
+                  maxDuration: String(r.maxDurationSeconds),
+                  expiry: String(Math.floor(Date.now() / 1000) + ttlSeconds),
+                  nonce: `q-${r.jobId}`,
+                  chainId: '31337',
+                  escrow: '0x0000000000000000000000000000000000000000',
+                  signer: '0x0000000000000000000000000000000000000001',
+                  signature: Buffer.alloc(65),
+                },
+              },
+            ],
+          },
+        },
+      });
+    },
+  };
+  server.addService(pricingV1.PricingServiceService, impl as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: () => new Promise((res) => server.tryShutdown(() => res())),
+  };
+}
+
+/** Publishes events on Kafka as their owning services would (registry, chain-indexer). */
+export class EventPublisher {
+  private readonly bus = new KafkaJsBus({ clientId: `mm-test-${randomUUID().slice(0, 8)}`, brokers: requireStackVar('KAFKA_BROKERS').split(',') });
+  private readonly producer = this.bus.producer();
+  private readonly registry = starminerRegistry();
+
+  async connect(): Promise<void> {
+    await this.producer.connect();
+  }
+
+  async publish(aggregateId: string, events: StarminerEvent[]): Promise<void> {
+    await this.producer.send(
+      events.map((event) => ({
+        topic: this.registry.topicOf(event.type),
+        key: aggregateId,
+        value: encodeEnvelope(this.registry, {
+          eventId: newEventId(),
+          type: event.type,
+          schemaVersion: 1,
+          aggregateId,
+          aggregateVersion: 0,
+          occurredAt: new Date(),
+          causationId: '',
+          correlationId: '',
+          traceparent: '',
+          tracestate: '',
+          event,
+        }),
+      })),
+    );
+  }
+
+  /** NodeJoined for every GPU node of the regions' clusters, and ProviderActivated for their providers. */
+  async announceClusterNodes(): Promise<void> {
+    const providers = new Set<string>();
+    for (const region of stackRegions()) {
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(regionKubeconfig(region));
+      const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode({ labelSelector: 'starminer.io/pool' });
+      for (const n of nodes.items) {
+        const l = n.metadata!.labels!;
+        providers.add(l['starminer.io/provider']!);
+        await this.publish(`${region}/${n.metadata!.name}`, [
+          {
+            type: 'NodeJoined',
+            region,
+            node: n.metadata!.name!,
+            provider: l['starminer.io/provider']!,
+            pool: l['starminer.io/pool']!,
+            gpus: {
+              product: l['nvidia.com/gpu.product']!,
+              count: Number(n.status!.allocatable!['nvidia.com/gpu']),
+              memoryMib: Number(l['nvidia.com/gpu.memory']),
+            },
+          },
+        ]);
+      }
+    }
+    for (const p of providers) {
+      await this.publish(p, [{ type: 'ProviderActivated', provider: p, staked: { baseUnits: '1' }, cause: undefined }]);
+    }
+  }
+
+  /** EscrowFunded as the chain-indexer publishes it once the deposit has its confirmations. */
+  async fund(jobId: string, client: string, quoteId: string, deposit: bigint): Promise<void> {
+    await this.publish(jobId, [
+      {
+        type: 'EscrowFunded',
+        log: { chainId: '31337', blockNumber: '1', blockHash: '0x', transactionHash: '0x', transactionIndex: 0, logIndex: 0, contract: '0x' },
+        jobId,
+        client,
+        deposit: { baseUnits: deposit.toString() },
+        quoteId,
+        reclaimAfter: undefined,
+      },
+    ]);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+export interface Matchmaker {
+  service: RunningService;
+  runtime: MatchmakerRuntime;
+  client: matchmakerV1.MatchmakerServiceClient;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the matchmaker in this process against the local stack, with its own schema, group and namespace. */
+export async function startMatchmaker(opts: { pricingAddress: string; runId: string; extraEnv?: Record<string, string> }): Promise<Matchmaker> {
+  const namespace = `mm-${opts.runId}`;
+  const env: Record<string, string> = {
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    DATABASE_URL: requireStackVar('DATABASE_URL'),
+    DATABASE_SCHEMA: `mm_${opts.runId.replace(/-/g, '_')}`,
+    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
+    KAFKA_GROUP_ID: `mm-${opts.runId}`,
+    REGIONS_FILE: requireStackVar('REGIONS_FILE'),
+    STARMINER_REGIONS: stackRegions().join(','),
+    PRICING_GRPC_ADDRESS: opts.pricingAddress,
+    JOB_NAMESPACE: namespace,
+    SIMULATION_ANNOTATIONS: 'true',
+    TICK_MS: '200',
+    RECONCILE_EVERY_MS: '2000',
+    LOG_LEVEL: 'warn',
+    ...opts.extraEnv,
+  };
+  for (const r of stackRegions()) env[`KUBECONFIG_${r.toUpperCase().replace(/-/g, '_')}`] = regionKubeconfig(r);
+  const config = loadConfig(env);
+  const logger = new JsonLogger({ service: 'matchmaker', level: 'warn' });
+  const service = await startService(
+    { name: 'matchmaker', loadConfig: () => config, module: MatchmakerModule, grpcServices: (app) => [matchmakerGrpc(app.get(MatchmakerRuntime))] },
+    config,
+    logger,
+  );
+  const runtime = service.app.get(MatchmakerRuntime);
+  const client = new matchmakerV1.MatchmakerServiceClient(`127.0.0.1:${service.grpcPort}`, grpc.credentials.createInsecure());
+  return {
+    service,
+    runtime,
+    client,
+    namespace,
+    stop: async () => {
+      client.close();
+      await service.stop('test done');
+    },
+  };
+}
+
+/** Promise form of a unary call. */
+export function call<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+/** Deletes a test namespace in every region (its Jobs and pods go with it). */
+export async function deleteNamespace(namespace: string): Promise<void> {
+  for (const region of stackRegions()) {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(regionKubeconfig(region));
+    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+  }
+}
+
+export function batchApi(region: string): k8s.BatchV1Api {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(regionKubeconfig(region));
+  return kc.makeApiClient(k8s.BatchV1Api);
+}
