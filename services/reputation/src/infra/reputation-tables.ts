@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS ${s}.scores (
   breakdown   jsonb NOT NULL,
   PRIMARY KEY (provider, pool)
 );
-CREATE INDEX IF NOT EXISTS scores_by_score ON ${s}.scores (pool = '', score_bps, provider, pool);
+CREATE INDEX IF NOT EXISTS scores_by_score ON ${s}.scores ((pool = ''), score_bps, provider, pool);
 CREATE TABLE IF NOT EXISTS ${s}.stakes (
   provider text PRIMARY KEY,
   stake    numeric(78, 0) NOT NULL,

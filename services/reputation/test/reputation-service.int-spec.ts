@@ -1,0 +1,401 @@
+// The reputation service against the local stack: job, node and chain events written to an
+// outbox and relayed to Kafka (the real wire format) move provider scores; a provider whose jobs
+// fail through node faults drops below the exclusion threshold while a reliable one rises; a
+// Slashed event shows in the score and its explanation; an epoch root lands on a freshly deployed
+// RewardDistributor and a provider claims its reward with the proof the service serves.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { JsonRpcProvider, NonceManager, Wallet, parseEther } from 'ethers';
+import { Client, Pool } from 'pg';
+import {
+  connectContracts,
+  deployProtocol,
+  writeDeployments,
+  type StarMinerContracts,
+} from '@starminer/chain';
+import {
+  KafkaJsBus,
+  OutboxPublisher,
+  OutboxRelay,
+  chainEvents,
+  jobEvents,
+  migrateEventing,
+  withTransaction,
+  type EventRegistry,
+  type Producer,
+  type TypedEvent,
+} from '@starminer/eventing';
+import { eventsV1, reputationV1 } from '@starminer/proto';
+import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
+import { requireStackVar, waitUntil } from '@starminer/testing';
+import { loadConfig } from '../src/config';
+import { reputationService } from '../src/service-definition';
+
+const id = `${process.pid}_${Date.now().toString(36)}`;
+const AGPU = 10n ** 18n;
+const logger = new JsonLogger({ service: 'reputation-it', level: 'warn' });
+
+let rpc: JsonRpcProvider;
+let service: RunningService;
+let client: reputationV1.ReputationServiceClient;
+let feedPool: Pool;
+let feedBus: KafkaJsBus;
+let feedProducer: Producer;
+let feedRelay: OutboxRelay;
+let funder: StarMinerContracts;
+let distributorAddress: string;
+const feedSchema = `reputation_it_feed_${id}`;
+const schema = `reputation_it_${id}`;
+const faulty = Wallet.createRandom().address.toLowerCase();
+const reliable = Wallet.createRandom().address.toLowerCase();
+const slashed = Wallet.createRandom().address.toLowerCase();
+const clientWallet = Wallet.createRandom().address.toLowerCase();
+
+async function funded(): Promise<Wallet> {
+  const w = Wallet.createRandom();
+  await rpc.send('anvil_setBalance', [w.address, `0x${parseEther('100').toString(16)}`]);
+  return new Wallet(w.privateKey, rpc);
+}
+
+function call<Req, Res>(
+  method: keyof reputationV1.ReputationServiceClient,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    (client[method] as unknown as (r: Req, cb: (e: Error | null, res: Res) => void) => void).call(
+      client,
+      req,
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+  });
+}
+const score = async (provider: string) =>
+  (
+    await call<reputationV1.GetScoreRequest, reputationV1.GetScoreResponse>('getScore', {
+      provider,
+      pool: '',
+    })
+  ).score!;
+
+/** Publishes through the eventing outbox of a feeder schema, as the producing services do. */
+async function publish<E extends TypedEvent>(
+  registry: EventRegistry<E>,
+  items: Array<{ key: string; event: E }>,
+): Promise<string[]> {
+  const publisher = new OutboxPublisher(feedSchema, registry);
+  const envs = await withTransaction(feedPool, (tx) =>
+    publisher.publish(
+      tx,
+      items.map((i) => ({ aggregateId: i.key, event: i.event })),
+    ),
+  );
+  return envs.map((e) => e.eventId);
+}
+
+const placement = (provider: string) => ({
+  provider,
+  region: 'eu-west',
+  pool: `it-${id}`,
+  node: 'node-1',
+});
+const usage = (gpuSeconds: number) => ({
+  gpuSeconds: String(gpuSeconds),
+  cost: { baseUnits: '0' },
+});
+const gpu = { product: 'NVIDIA-H100-80GB-HBM3', count: 1, minVramMib: 0 };
+
+/** The events of one job run on `provider`, ending with `end`. */
+function jobRun(
+  provider: string,
+  end: 'fault' | 'success' | 'workload-error',
+): Array<{ key: string; event: eventsV1.JobSubmitted & { type: string } }> {
+  const jobId = randomUUID();
+  const p = placement(provider);
+  const events = [
+    {
+      type: 'JobSubmitted',
+      jobId,
+      clientId: 'tenant',
+      clientAddress: clientWallet,
+      spec: { gpu, maxDurationSeconds: 7_200, regionPreference: [], jobClass: 0, urgency: 2 },
+      estimatedRuntimeSeconds: 3_600,
+    },
+    {
+      type: 'JobDispatched',
+      jobId,
+      placement: p,
+      kubernetesNamespace: 'jobs',
+      kubernetesJobName: `j-${jobId}`,
+      attempt: 1,
+    },
+    { type: 'JobStarted', jobId, placement: p, podName: 'pod', attempt: 1, startedAt: undefined },
+    end === 'success'
+      ? { type: 'JobSucceeded', jobId, clientId: 'tenant', placement: p, usage: usage(3_600) }
+      : {
+          type: 'JobFailed',
+          jobId,
+          clientId: 'tenant',
+          placement: p,
+          usage: usage(1_800),
+          reason: end === 'fault' ? 'NodeLost' : 'ExitCode',
+          message: '',
+          exitCode: end === 'fault' ? 0 : 1,
+          kind:
+            end === 'fault'
+              ? eventsV1.JobFailureKind.JOB_FAILURE_KIND_NODE_FAULT
+              : eventsV1.JobFailureKind.JOB_FAILURE_KIND_WORKLOAD_ERROR,
+        },
+  ];
+  return events.map((event) => ({ key: jobId, event: event as never }));
+}
+
+const logRef = (block: number) => ({
+  chainId: '31337',
+  blockNumber: String(block),
+  blockHash: '0x',
+  transactionHash: '0x',
+  transactionIndex: 0,
+  logIndex: 0,
+  contract: '0x',
+});
+
+beforeAll(async () => {
+  rpc = new JsonRpcProvider(requireStackVar('CHAIN_RPC_URL'), undefined, {
+    cacheTimeout: -1,
+    pollingInterval: 100,
+  });
+  const deployer = await funded();
+  const validator = await funded();
+  const funderWallet = await funded();
+  const role = () => Wallet.createRandom().address;
+  const deployments = await deployProtocol({
+    deployer,
+    roles: {
+      admin: role(),
+      quoteSigner: role(),
+      settler: role(),
+      validator: validator.address,
+      slasher: role(),
+      treasury: role(),
+    },
+    grants: [{ to: funderWallet.address, amount: 1_000_000n * AGPU }],
+  });
+  distributorAddress = deployments.contracts.rewardDistributor;
+  const deploymentsFile = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'reputation-it-')),
+    'deployments.json',
+  );
+  writeDeployments(deploymentsFile, deployments);
+  funder = connectContracts(deployments, new NonceManager(funderWallet));
+
+  feedPool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
+  await migrateEventing(feedPool, feedSchema);
+  feedBus = new KafkaJsBus({
+    clientId: `reputation-it-feed-${id}`,
+    brokers: requireStackVar('KAFKA_BROKERS').split(','),
+    logger,
+  });
+  feedProducer = feedBus.producer();
+  await feedProducer.connect();
+  feedRelay = new OutboxRelay({
+    pool: feedPool,
+    leaseConnection: { connectionString: requireStackVar('DATABASE_URL') },
+    schema: feedSchema,
+    producer: feedProducer,
+    logger,
+    pollIntervalMs: 100,
+  });
+  feedRelay.start();
+
+  const config = loadConfig({
+    DATABASE_URL: requireStackVar('DATABASE_URL'),
+    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
+    CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    DATABASE_SCHEMA: schema,
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    LOG_LEVEL: 'warn',
+    REPUTATION_CONSUMER_GROUP: `reputation-it-${id}`,
+    REPUTATION_EPOCH_SECONDS: '1',
+    REPUTATION_VALIDATOR_KEY: validator.privateKey,
+    DEPLOYMENTS_FILE: deploymentsFile,
+  });
+  service = await startService(reputationService, config, logger);
+  client = new reputationV1.ReputationServiceClient(
+    `127.0.0.1:${service.grpcPort}`,
+    credentials.createInsecure(),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  client?.close();
+  await service?.stop('test done');
+  await feedRelay?.stop();
+  await feedProducer?.disconnect();
+  await feedBus?.close();
+  await feedPool?.end();
+  const db = new Client({ connectionString: requireStackVar('DATABASE_URL') });
+  await db.connect();
+  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await db.query(`DROP SCHEMA IF EXISTS ${feedSchema} CASCADE`);
+  await db.end();
+});
+
+describe('reputation service', () => {
+  it('drops a provider whose nodes fail jobs below the threshold and raises a reliable one', async () => {
+    const newcomer = await score(Wallet.createRandom().address);
+    expect(newcomer).toMatchObject({
+      scoreBps: 8_000,
+      excluded: false,
+      exclusionThresholdBps: 5_000,
+    });
+
+    const runs = [];
+    for (let i = 0; i < 5; i++)
+      runs.push(
+        ...jobRun(faulty, 'fault'),
+        ...jobRun(reliable, 'success'),
+        ...jobRun(slashed, 'success'),
+      );
+    runs.push(...jobRun(reliable, 'workload-error')); // the client's own failure: no effect
+    await publish(jobEvents, runs);
+
+    await waitUntil(
+      'faulty provider excluded',
+      async () => (await score(faulty)).excluded || undefined,
+      { timeoutMs: 60_000 },
+    );
+    await waitUntil(
+      'reliable provider counted all its jobs',
+      async () => (await score(reliable)).jobsSucceeded === '5' || undefined,
+      { timeoutMs: 60_000 },
+    );
+    const f = await score(faulty);
+    const r = await score(reliable);
+    expect(f.scoreBps).toBeLessThan(5_000);
+    expect(f.jobsFailed).toBe('5');
+    expect(r.scoreBps).toBeGreaterThan(newcomer.scoreBps);
+    expect(r.jobsFailed).toBe('0');
+    expect(r.excluded).toBe(false);
+
+    const page = await call<reputationV1.ListScoresRequest, reputationV1.ListScoresResponse>(
+      'listScores',
+      {
+        pageSize: 1,
+        pageToken: '',
+        sortBy: reputationV1.ScoreSortField.SCORE_SORT_FIELD_SCORE,
+        reverse: true,
+        pools: true,
+        provider: faulty,
+      },
+    );
+    expect(page.scores[0]).toMatchObject({
+      provider: faulty,
+      pool: `eu-west/it-${id}`,
+      excluded: true,
+    });
+  }, 120_000);
+
+  it('shows a Slashed chain event in the score and its explanation', async () => {
+    await waitUntil(
+      'slashed provider scored',
+      async () => (await score(slashed)).jobsSucceeded === '5' || undefined,
+      { timeoutMs: 60_000 },
+    );
+    const before = await score(slashed);
+    const [slashEventId] = await publish(chainEvents, [
+      {
+        key: slashed,
+        event: {
+          type: 'Slashed',
+          log: logRef(1),
+          provider: slashed,
+          amount: { baseUnits: (100n * AGPU).toString() },
+          evidenceHash: `0x${'ab'.repeat(32)}`,
+          jobId: '',
+          totalStaked: { baseUnits: (900n * AGPU).toString() },
+        },
+      },
+    ]);
+    await waitUntil(
+      'slash counted',
+      async () => (await score(slashed)).slashes === '1' || undefined,
+      { timeoutMs: 60_000 },
+    );
+    const after = await score(slashed);
+    expect(after.scoreBps).toBeLessThan(before.scoreBps);
+    expect(after.excluded).toBe(true);
+    expect(after.stake?.baseUnits).toBe((900n * AGPU).toString());
+    const x = await call<reputationV1.ExplainScoreRequest, reputationV1.ExplainScoreResponse>(
+      'explainScore',
+      { provider: slashed, pool: '', evidenceLimit: 0 },
+    );
+    expect(x.evidence.find((e) => e.kind === 'slash')?.eventId).toBe(slashEventId);
+    expect(x.formula).toContain('slash');
+  }, 120_000);
+
+  it('posts an epoch root and lets a provider claim its reward with the served proof', async () => {
+    await publish(chainEvents, [
+      {
+        key: reliable,
+        event: {
+          type: 'Staked',
+          log: logRef(2),
+          provider: reliable,
+          amount: { baseUnits: (1_000n * AGPU).toString() },
+          totalStaked: { baseUnits: (1_000n * AGPU).toString() },
+        },
+      },
+      {
+        key: faulty,
+        event: {
+          type: 'Staked',
+          log: logRef(2),
+          provider: faulty,
+          amount: { baseUnits: (5_000n * AGPU).toString() },
+          totalStaked: { baseUnits: (5_000n * AGPU).toString() },
+        },
+      },
+    ]);
+    await waitUntil(
+      'stake seen',
+      async () =>
+        (await score(reliable)).stake?.baseUnits === (1_000n * AGPU).toString() || undefined,
+      { timeoutMs: 60_000 },
+    );
+    await (await funder.agpu.approve(distributorAddress, 1_000n * AGPU)).wait();
+    await (await funder.rewardDistributor.depositRewards(1_000n * AGPU)).wait();
+
+    const proof = await waitUntil(
+      'proof served',
+      () =>
+        call<reputationV1.GetRewardProofRequest, reputationV1.GetRewardProofResponse>(
+          'getRewardProof',
+          { account: reliable, epoch: '0' },
+        ).catch(() => undefined),
+      { timeoutMs: 60_000 },
+    );
+    // the faulty provider is below the threshold: no share despite its larger stake
+    await expect(call('getRewardProof', { account: faulty, epoch: proof.epoch })).rejects.toThrow(
+      /NOT_FOUND|no posted epoch/,
+    );
+    expect(BigInt(proof.amount!.baseUnits)).toBe(1_000n * AGPU);
+    const epoch = await funder.rewardDistributor.epochOf(BigInt(proof.epoch));
+    expect(epoch.root).toBe(proof.merkleRoot);
+
+    const balanceBefore = await funder.agpu.balanceOf(reliable);
+    await (
+      await funder.rewardDistributor.claim(
+        BigInt(proof.epoch),
+        reliable,
+        BigInt(proof.amount!.baseUnits),
+        proof.proof,
+      )
+    ).wait();
+    expect((await funder.agpu.balanceOf(reliable)) - balanceBefore).toBe(1_000n * AGPU);
+    expect(await funder.rewardDistributor.claimed(BigInt(proof.epoch), reliable)).toBe(true);
+  }, 120_000);
+});
