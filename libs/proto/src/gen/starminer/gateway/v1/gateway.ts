@@ -20,18 +20,115 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { JobState, jobStateFromJSON, jobStateToJSON } from "../../common/v1/job";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import {
+  JobClass,
+  jobClassFromJSON,
+  jobClassToJSON,
+  JobState,
+  jobStateFromJSON,
+  jobStateToJSON,
+  LatencyRequirement,
+  Urgency,
+  urgencyFromJSON,
+  urgencyToJSON,
+} from "../../common/v1/job";
 import { JobSpec } from "../../common/v1/job_spec";
+import { TokenAmount } from "../../common/v1/money";
 import { Job } from "../../matchmaker/v1/matchmaker";
+import {
+  GetPriceBookResponse as GetPriceBookResponse2,
+  QuoteResponse as QuoteResponse1,
+} from "../../pricing/v1/pricing";
+
+/** A template expansion: which template and its parameters. */
+export interface TemplateRef {
+  name: string;
+  /** Empty means the latest version. */
+  version: string;
+  /** Parameters as a JSON object, e.g. {"prompt":"a red fox","steps":30}. */
+  parametersJson: string;
+}
+
+export interface TemplateSummary {
+  name: string;
+  version: string;
+  title: string;
+  description: string;
+  jobClass: JobClass;
+}
+
+export interface ListTemplatesRequest {
+}
+
+export interface ListTemplatesResponse {
+  templates: TemplateSummary[];
+}
+
+export interface DescribeTemplateRequest {
+  name: string;
+  /** Empty means the latest version. */
+  version: string;
+}
+
+export interface DescribeTemplateResponse {
+  template:
+    | TemplateSummary
+    | undefined;
+  /** The parameter schema as JSON: {name: {type, description, required, default, ...}}. */
+  parametersSchemaJson: string;
+  /** Every published version of the template. */
+  versions: string[];
+}
+
+/** What to run and how urgently: a full spec, or a template plus the submitter's choices. */
+export interface JobRequest {
+  source:
+    | { $case: "spec"; value: JobSpec }
+    | { $case: "template"; value: TemplateRef }
+    | undefined;
+  /** With a template: urgency, regions, latency and price cap (the template supplies the rest). */
+  urgency: Urgency;
+  regionPreference: string[];
+  latency: LatencyRequirement | undefined;
+  maxPrice: TokenAmount | undefined;
+}
+
+export interface QuoteRequest {
+  job: JobRequest | undefined;
+}
+
+export interface QuoteResponse {
+  /** One pricing answer per job the request expands to (a render splits into several). */
+  quotes: QuoteResponse1[];
+}
 
 export interface SubmitJobRequest {
+  /** Client-chosen key: a second submit with the same key returns the first job(s). */
   idempotencyKey: string;
-  spec: JobSpec | undefined;
+  spec:
+    | JobSpec
+    | undefined;
+  /** Reserved: the matchmaker requests the quote. */
   quoteId: string;
+  /** Alternative to spec: expand a template. */
+  template:
+    | TemplateRef
+    | undefined;
+  /** With a template: the submitter's choices. */
+  urgency: Urgency;
+  regionPreference: string[];
+  latency: LatencyRequirement | undefined;
+  maxPrice: TokenAmount | undefined;
 }
 
 export interface SubmitJobResponse {
-  job: Job | undefined;
+  /** The first (or only) job. */
+  job:
+    | Job
+    | undefined;
+  /** Every job created, in template order (a render yields one per frame chunk). */
+  jobs: Job[];
 }
 
 export interface GetJobRequest {
@@ -39,7 +136,26 @@ export interface GetJobRequest {
 }
 
 export interface GetJobResponse {
-  job: Job | undefined;
+  job:
+    | Job
+    | undefined;
+  /** Template the job was expanded from, if any. */
+  template: string;
+}
+
+export interface ListJobsRequest {
+  /** At most this many (default 50, at most 200). */
+  pageSize: number;
+  pageToken: string;
+  /** Filters; each empty or unspecified means any. */
+  state: JobState;
+  template: string;
+  region: string;
+}
+
+export interface ListJobsResponse {
+  jobs: Job[];
+  nextPageToken: string;
 }
 
 export interface CancelJobRequest {
@@ -56,12 +172,924 @@ export interface WatchJobRequest {
 }
 
 export interface WatchJobResponse {
+  /** The job as the matchmaker shows it (first message; later ones when it could be read). */
   job: Job | undefined;
   state: JobState;
+  /** Job event that caused this message (e.g. "JobStarted"); "Snapshot" for the first. */
+  eventType: string;
+  /** 0-100, by lifecycle stage; 100 once final. */
+  progressPercent: number;
+  occurredAt: string | undefined;
+  final: boolean;
 }
 
+export interface GetBalancesRequest {
+}
+
+export interface GetBalancesResponse {
+  /** Wallet the balances belong to. */
+  address: string;
+  /** Deposits of the caller's jobs still held by the escrow. */
+  escrowed:
+    | TokenAmount
+    | undefined;
+  /** Refunds the escrow returned to the caller for settled jobs. */
+  refunded:
+    | TokenAmount
+    | undefined;
+  /** Jobs whose escrow was counted. */
+  fundedJobs: number;
+}
+
+export interface GetPriceBookRequest {
+  region: string;
+}
+
+export interface GetPriceBookResponse {
+  book: GetPriceBookResponse2 | undefined;
+}
+
+function createBaseTemplateRef(): TemplateRef {
+  return { name: "", version: "", parametersJson: "" };
+}
+
+export const TemplateRef: MessageFns<TemplateRef> = {
+  encode(message: TemplateRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.parametersJson !== "") {
+      writer.uint32(26).string(message.parametersJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TemplateRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplateRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.parametersJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TemplateRef {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      parametersJson: isSet(object.parametersJson)
+        ? globalThis.String(object.parametersJson)
+        : isSet(object.parameters_json)
+        ? globalThis.String(object.parameters_json)
+        : "",
+    };
+  },
+
+  toJSON(message: TemplateRef): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.parametersJson !== "") {
+      obj.parametersJson = message.parametersJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TemplateRef>): TemplateRef {
+    return TemplateRef.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TemplateRef>): TemplateRef {
+    const message = createBaseTemplateRef();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.parametersJson = object.parametersJson ?? "";
+    return message;
+  },
+};
+
+function createBaseTemplateSummary(): TemplateSummary {
+  return { name: "", version: "", title: "", description: "", jobClass: 0 };
+}
+
+export const TemplateSummary: MessageFns<TemplateSummary> = {
+  encode(message: TemplateSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.title !== "") {
+      writer.uint32(26).string(message.title);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.jobClass !== 0) {
+      writer.uint32(40).int32(message.jobClass);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TemplateSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplateSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.jobClass = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TemplateSummary {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      jobClass: isSet(object.jobClass)
+        ? jobClassFromJSON(object.jobClass)
+        : isSet(object.job_class)
+        ? jobClassFromJSON(object.job_class)
+        : 0,
+    };
+  },
+
+  toJSON(message: TemplateSummary): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.jobClass !== 0) {
+      obj.jobClass = jobClassToJSON(message.jobClass);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TemplateSummary>): TemplateSummary {
+    return TemplateSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TemplateSummary>): TemplateSummary {
+    const message = createBaseTemplateSummary();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.title = object.title ?? "";
+    message.description = object.description ?? "";
+    message.jobClass = object.jobClass ?? 0;
+    return message;
+  },
+};
+
+function createBaseListTemplatesRequest(): ListTemplatesRequest {
+  return {};
+}
+
+export const ListTemplatesRequest: MessageFns<ListTemplatesRequest> = {
+  encode(_: ListTemplatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTemplatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTemplatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListTemplatesRequest {
+    return {};
+  },
+
+  toJSON(_: ListTemplatesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTemplatesRequest>): ListTemplatesRequest {
+    return ListTemplatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListTemplatesRequest>): ListTemplatesRequest {
+    const message = createBaseListTemplatesRequest();
+    return message;
+  },
+};
+
+function createBaseListTemplatesResponse(): ListTemplatesResponse {
+  return { templates: [] };
+}
+
+export const ListTemplatesResponse: MessageFns<ListTemplatesResponse> = {
+  encode(message: ListTemplatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.templates) {
+      TemplateSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTemplatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTemplatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.templates.push(TemplateSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTemplatesResponse {
+    return {
+      templates: globalThis.Array.isArray(object?.templates)
+        ? object.templates.map((e: any) => TemplateSummary.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListTemplatesResponse): unknown {
+    const obj: any = {};
+    if (message.templates?.length) {
+      obj.templates = message.templates.map((e) => TemplateSummary.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTemplatesResponse>): ListTemplatesResponse {
+    return ListTemplatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTemplatesResponse>): ListTemplatesResponse {
+    const message = createBaseListTemplatesResponse();
+    message.templates = object.templates?.map((e) => TemplateSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDescribeTemplateRequest(): DescribeTemplateRequest {
+  return { name: "", version: "" };
+}
+
+export const DescribeTemplateRequest: MessageFns<DescribeTemplateRequest> = {
+  encode(message: DescribeTemplateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeTemplateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeTemplateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DescribeTemplateRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+    };
+  },
+
+  toJSON(message: DescribeTemplateRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DescribeTemplateRequest>): DescribeTemplateRequest {
+    return DescribeTemplateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DescribeTemplateRequest>): DescribeTemplateRequest {
+    const message = createBaseDescribeTemplateRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseDescribeTemplateResponse(): DescribeTemplateResponse {
+  return { template: undefined, parametersSchemaJson: "", versions: [] };
+}
+
+export const DescribeTemplateResponse: MessageFns<DescribeTemplateResponse> = {
+  encode(message: DescribeTemplateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.template !== undefined) {
+      TemplateSummary.encode(message.template, writer.uint32(10).fork()).join();
+    }
+    if (message.parametersSchemaJson !== "") {
+      writer.uint32(18).string(message.parametersSchemaJson);
+    }
+    for (const v of message.versions) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DescribeTemplateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDescribeTemplateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.template = TemplateSummary.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.parametersSchemaJson = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.versions.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DescribeTemplateResponse {
+    return {
+      template: isSet(object.template) ? TemplateSummary.fromJSON(object.template) : undefined,
+      parametersSchemaJson: isSet(object.parametersSchemaJson)
+        ? globalThis.String(object.parametersSchemaJson)
+        : isSet(object.parameters_schema_json)
+        ? globalThis.String(object.parameters_schema_json)
+        : "",
+      versions: globalThis.Array.isArray(object?.versions) ? object.versions.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: DescribeTemplateResponse): unknown {
+    const obj: any = {};
+    if (message.template !== undefined) {
+      obj.template = TemplateSummary.toJSON(message.template);
+    }
+    if (message.parametersSchemaJson !== "") {
+      obj.parametersSchemaJson = message.parametersSchemaJson;
+    }
+    if (message.versions?.length) {
+      obj.versions = message.versions;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DescribeTemplateResponse>): DescribeTemplateResponse {
+    return DescribeTemplateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DescribeTemplateResponse>): DescribeTemplateResponse {
+    const message = createBaseDescribeTemplateResponse();
+    message.template = (object.template !== undefined && object.template !== null)
+      ? TemplateSummary.fromPartial(object.template)
+      : undefined;
+    message.parametersSchemaJson = object.parametersSchemaJson ?? "";
+    message.versions = object.versions?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseJobRequest(): JobRequest {
+  return { source: undefined, urgency: 0, regionPreference: [], latency: undefined, maxPrice: undefined };
+}
+
+export const JobRequest: MessageFns<JobRequest> = {
+  encode(message: JobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.source?.$case) {
+      case "spec":
+        JobSpec.encode(message.source.value, writer.uint32(10).fork()).join();
+        break;
+      case "template":
+        TemplateRef.encode(message.source.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    if (message.urgency !== 0) {
+      writer.uint32(24).int32(message.urgency);
+    }
+    for (const v of message.regionPreference) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.latency !== undefined) {
+      LatencyRequirement.encode(message.latency, writer.uint32(42).fork()).join();
+    }
+    if (message.maxPrice !== undefined) {
+      TokenAmount.encode(message.maxPrice, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = { $case: "spec", value: JobSpec.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = { $case: "template", value: TemplateRef.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.regionPreference.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.latency = LatencyRequirement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.maxPrice = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobRequest {
+    return {
+      source: isSet(object.spec)
+        ? { $case: "spec", value: JobSpec.fromJSON(object.spec) }
+        : isSet(object.template)
+        ? { $case: "template", value: TemplateRef.fromJSON(object.template) }
+        : undefined,
+      urgency: isSet(object.urgency) ? urgencyFromJSON(object.urgency) : 0,
+      regionPreference: globalThis.Array.isArray(object?.regionPreference)
+        ? object.regionPreference.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.region_preference)
+        ? object.region_preference.map((e: any) => globalThis.String(e))
+        : [],
+      latency: isSet(object.latency) ? LatencyRequirement.fromJSON(object.latency) : undefined,
+      maxPrice: isSet(object.maxPrice)
+        ? TokenAmount.fromJSON(object.maxPrice)
+        : isSet(object.max_price)
+        ? TokenAmount.fromJSON(object.max_price)
+        : undefined,
+    };
+  },
+
+  toJSON(message: JobRequest): unknown {
+    const obj: any = {};
+    if (message.source?.$case === "spec") {
+      obj.spec = JobSpec.toJSON(message.source.value);
+    } else if (message.source?.$case === "template") {
+      obj.template = TemplateRef.toJSON(message.source.value);
+    }
+    if (message.urgency !== 0) {
+      obj.urgency = urgencyToJSON(message.urgency);
+    }
+    if (message.regionPreference?.length) {
+      obj.regionPreference = message.regionPreference;
+    }
+    if (message.latency !== undefined) {
+      obj.latency = LatencyRequirement.toJSON(message.latency);
+    }
+    if (message.maxPrice !== undefined) {
+      obj.maxPrice = TokenAmount.toJSON(message.maxPrice);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobRequest>): JobRequest {
+    return JobRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobRequest>): JobRequest {
+    const message = createBaseJobRequest();
+    switch (object.source?.$case) {
+      case "spec": {
+        if (object.source?.value !== undefined && object.source?.value !== null) {
+          message.source = { $case: "spec", value: JobSpec.fromPartial(object.source.value) };
+        }
+        break;
+      }
+      case "template": {
+        if (object.source?.value !== undefined && object.source?.value !== null) {
+          message.source = { $case: "template", value: TemplateRef.fromPartial(object.source.value) };
+        }
+        break;
+      }
+    }
+    message.urgency = object.urgency ?? 0;
+    message.regionPreference = object.regionPreference?.map((e) => e) || [];
+    message.latency = (object.latency !== undefined && object.latency !== null)
+      ? LatencyRequirement.fromPartial(object.latency)
+      : undefined;
+    message.maxPrice = (object.maxPrice !== undefined && object.maxPrice !== null)
+      ? TokenAmount.fromPartial(object.maxPrice)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQuoteRequest(): QuoteRequest {
+  return { job: undefined };
+}
+
+export const QuoteRequest: MessageFns<QuoteRequest> = {
+  encode(message: QuoteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      JobRequest.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuoteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuoteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = JobRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuoteRequest {
+    return { job: isSet(object.job) ? JobRequest.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: QuoteRequest): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = JobRequest.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QuoteRequest>): QuoteRequest {
+    return QuoteRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QuoteRequest>): QuoteRequest {
+    const message = createBaseQuoteRequest();
+    message.job = (object.job !== undefined && object.job !== null) ? JobRequest.fromPartial(object.job) : undefined;
+    return message;
+  },
+};
+
+function createBaseQuoteResponse(): QuoteResponse {
+  return { quotes: [] };
+}
+
+export const QuoteResponse: MessageFns<QuoteResponse> = {
+  encode(message: QuoteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.quotes) {
+      QuoteResponse1.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuoteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuoteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quotes.push(QuoteResponse1.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuoteResponse {
+    return {
+      quotes: globalThis.Array.isArray(object?.quotes) ? object.quotes.map((e: any) => QuoteResponse1.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: QuoteResponse): unknown {
+    const obj: any = {};
+    if (message.quotes?.length) {
+      obj.quotes = message.quotes.map((e) => QuoteResponse1.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QuoteResponse>): QuoteResponse {
+    return QuoteResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QuoteResponse>): QuoteResponse {
+    const message = createBaseQuoteResponse();
+    message.quotes = object.quotes?.map((e) => QuoteResponse1.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { idempotencyKey: "", spec: undefined, quoteId: "" };
+  return {
+    idempotencyKey: "",
+    spec: undefined,
+    quoteId: "",
+    template: undefined,
+    urgency: 0,
+    regionPreference: [],
+    latency: undefined,
+    maxPrice: undefined,
+  };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -74,6 +1102,21 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.quoteId !== "") {
       writer.uint32(26).string(message.quoteId);
+    }
+    if (message.template !== undefined) {
+      TemplateRef.encode(message.template, writer.uint32(34).fork()).join();
+    }
+    if (message.urgency !== 0) {
+      writer.uint32(40).int32(message.urgency);
+    }
+    for (const v of message.regionPreference) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.latency !== undefined) {
+      LatencyRequirement.encode(message.latency, writer.uint32(58).fork()).join();
+    }
+    if (message.maxPrice !== undefined) {
+      TokenAmount.encode(message.maxPrice, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -115,6 +1158,46 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.quoteId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.template = TemplateRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.regionPreference.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.latency = LatencyRequirement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.maxPrice = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -140,6 +1223,19 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
         : isSet(object.quote_id)
         ? globalThis.String(object.quote_id)
         : "",
+      template: isSet(object.template) ? TemplateRef.fromJSON(object.template) : undefined,
+      urgency: isSet(object.urgency) ? urgencyFromJSON(object.urgency) : 0,
+      regionPreference: globalThis.Array.isArray(object?.regionPreference)
+        ? object.regionPreference.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.region_preference)
+        ? object.region_preference.map((e: any) => globalThis.String(e))
+        : [],
+      latency: isSet(object.latency) ? LatencyRequirement.fromJSON(object.latency) : undefined,
+      maxPrice: isSet(object.maxPrice)
+        ? TokenAmount.fromJSON(object.maxPrice)
+        : isSet(object.max_price)
+        ? TokenAmount.fromJSON(object.max_price)
+        : undefined,
     };
   },
 
@@ -154,6 +1250,21 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.quoteId !== "") {
       obj.quoteId = message.quoteId;
     }
+    if (message.template !== undefined) {
+      obj.template = TemplateRef.toJSON(message.template);
+    }
+    if (message.urgency !== 0) {
+      obj.urgency = urgencyToJSON(message.urgency);
+    }
+    if (message.regionPreference?.length) {
+      obj.regionPreference = message.regionPreference;
+    }
+    if (message.latency !== undefined) {
+      obj.latency = LatencyRequirement.toJSON(message.latency);
+    }
+    if (message.maxPrice !== undefined) {
+      obj.maxPrice = TokenAmount.toJSON(message.maxPrice);
+    }
     return obj;
   },
 
@@ -165,18 +1276,32 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.spec = (object.spec !== undefined && object.spec !== null) ? JobSpec.fromPartial(object.spec) : undefined;
     message.quoteId = object.quoteId ?? "";
+    message.template = (object.template !== undefined && object.template !== null)
+      ? TemplateRef.fromPartial(object.template)
+      : undefined;
+    message.urgency = object.urgency ?? 0;
+    message.regionPreference = object.regionPreference?.map((e) => e) || [];
+    message.latency = (object.latency !== undefined && object.latency !== null)
+      ? LatencyRequirement.fromPartial(object.latency)
+      : undefined;
+    message.maxPrice = (object.maxPrice !== undefined && object.maxPrice !== null)
+      ? TokenAmount.fromPartial(object.maxPrice)
+      : undefined;
     return message;
   },
 };
 
 function createBaseSubmitJobResponse(): SubmitJobResponse {
-  return { job: undefined };
+  return { job: undefined, jobs: [] };
 }
 
 export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
   encode(message: SubmitJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.job !== undefined) {
       Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.jobs) {
+      Job.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -202,6 +1327,14 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
             message.job = Job.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobs.push(Job.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -215,13 +1348,19 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
   },
 
   fromJSON(object: any): SubmitJobResponse {
-    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
+    return {
+      job: isSet(object.job) ? Job.fromJSON(object.job) : undefined,
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => Job.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: SubmitJobResponse): unknown {
     const obj: any = {};
     if (message.job !== undefined) {
       obj.job = Job.toJSON(message.job);
+    }
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => Job.toJSON(e));
     }
     return obj;
   },
@@ -232,6 +1371,7 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
   fromPartial(object: DeepPartial<SubmitJobResponse>): SubmitJobResponse {
     const message = createBaseSubmitJobResponse();
     message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
+    message.jobs = object.jobs?.map((e) => Job.fromPartial(e)) || [];
     return message;
   },
 };
@@ -310,13 +1450,16 @@ export const GetJobRequest: MessageFns<GetJobRequest> = {
 };
 
 function createBaseGetJobResponse(): GetJobResponse {
-  return { job: undefined };
+  return { job: undefined, template: "" };
 }
 
 export const GetJobResponse: MessageFns<GetJobResponse> = {
   encode(message: GetJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.job !== undefined) {
       Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    if (message.template !== "") {
+      writer.uint32(18).string(message.template);
     }
     return writer;
   },
@@ -342,6 +1485,14 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
             message.job = Job.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -355,13 +1506,19 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
   },
 
   fromJSON(object: any): GetJobResponse {
-    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
+    return {
+      job: isSet(object.job) ? Job.fromJSON(object.job) : undefined,
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
+    };
   },
 
   toJSON(message: GetJobResponse): unknown {
     const obj: any = {};
     if (message.job !== undefined) {
       obj.job = Job.toJSON(message.job);
+    }
+    if (message.template !== "") {
+      obj.template = message.template;
     }
     return obj;
   },
@@ -372,6 +1529,237 @@ export const GetJobResponse: MessageFns<GetJobResponse> = {
   fromPartial(object: DeepPartial<GetJobResponse>): GetJobResponse {
     const message = createBaseGetJobResponse();
     message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
+    message.template = object.template ?? "";
+    return message;
+  },
+};
+
+function createBaseListJobsRequest(): ListJobsRequest {
+  return { pageSize: 0, pageToken: "", state: 0, template: "", region: "" };
+}
+
+export const ListJobsRequest: MessageFns<ListJobsRequest> = {
+  encode(message: ListJobsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.template !== "") {
+      writer.uint32(34).string(message.template);
+    }
+    if (message.region !== "") {
+      writer.uint32(42).string(message.region);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListJobsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListJobsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.template = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListJobsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+      state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
+      template: isSet(object.template) ? globalThis.String(object.template) : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+    };
+  },
+
+  toJSON(message: ListJobsRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    if (message.state !== 0) {
+      obj.state = jobStateToJSON(message.state);
+    }
+    if (message.template !== "") {
+      obj.template = message.template;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListJobsRequest>): ListJobsRequest {
+    return ListJobsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListJobsRequest>): ListJobsRequest {
+    const message = createBaseListJobsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.state = object.state ?? 0;
+    message.template = object.template ?? "";
+    message.region = object.region ?? "";
+    return message;
+  },
+};
+
+function createBaseListJobsResponse(): ListJobsResponse {
+  return { jobs: [], nextPageToken: "" };
+}
+
+export const ListJobsResponse: MessageFns<ListJobsResponse> = {
+  encode(message: ListJobsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.jobs) {
+      Job.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListJobsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListJobsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobs.push(Job.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListJobsResponse {
+    return {
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => Job.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListJobsResponse): unknown {
+    const obj: any = {};
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => Job.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListJobsResponse>): ListJobsResponse {
+    return ListJobsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListJobsResponse>): ListJobsResponse {
+    const message = createBaseListJobsResponse();
+    message.jobs = object.jobs?.map((e) => Job.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -606,7 +1994,7 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
 };
 
 function createBaseWatchJobResponse(): WatchJobResponse {
-  return { job: undefined, state: 0 };
+  return { job: undefined, state: 0, eventType: "", progressPercent: 0, occurredAt: undefined, final: false };
 }
 
 export const WatchJobResponse: MessageFns<WatchJobResponse> = {
@@ -616,6 +2004,18 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
     }
     if (message.state !== 0) {
       writer.uint32(16).int32(message.state);
+    }
+    if (message.eventType !== "") {
+      writer.uint32(26).string(message.eventType);
+    }
+    if (message.progressPercent !== 0) {
+      writer.uint32(32).uint32(message.progressPercent);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(42).fork()).join();
+    }
+    if (message.final !== false) {
+      writer.uint32(48).bool(message.final);
     }
     return writer;
   },
@@ -649,6 +2049,38 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
             message.state = reader.int32() as any;
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.eventType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.progressPercent = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.final = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -665,6 +2097,22 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
     return {
       job: isSet(object.job) ? Job.fromJSON(object.job) : undefined,
       state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
+      eventType: isSet(object.eventType)
+        ? globalThis.String(object.eventType)
+        : isSet(object.event_type)
+        ? globalThis.String(object.event_type)
+        : "",
+      progressPercent: isSet(object.progressPercent)
+        ? globalThis.Number(object.progressPercent)
+        : isSet(object.progress_percent)
+        ? globalThis.Number(object.progress_percent)
+        : 0,
+      occurredAt: isSet(object.occurredAt)
+        ? globalThis.String(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? globalThis.String(object.occurred_at)
+        : undefined,
+      final: isSet(object.final) ? globalThis.Boolean(object.final) : false,
     };
   },
 
@@ -676,6 +2124,18 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
     if (message.state !== 0) {
       obj.state = jobStateToJSON(message.state);
     }
+    if (message.eventType !== "") {
+      obj.eventType = message.eventType;
+    }
+    if (message.progressPercent !== 0) {
+      obj.progressPercent = Math.round(message.progressPercent);
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt;
+    }
+    if (message.final !== false) {
+      obj.final = message.final;
+    }
     return obj;
   },
 
@@ -686,16 +2146,366 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
     const message = createBaseWatchJobResponse();
     message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
     message.state = object.state ?? 0;
+    message.eventType = object.eventType ?? "";
+    message.progressPercent = object.progressPercent ?? 0;
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.final = object.final ?? false;
+    return message;
+  },
+};
+
+function createBaseGetBalancesRequest(): GetBalancesRequest {
+  return {};
+}
+
+export const GetBalancesRequest: MessageFns<GetBalancesRequest> = {
+  encode(_: GetBalancesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBalancesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBalancesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetBalancesRequest {
+    return {};
+  },
+
+  toJSON(_: GetBalancesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBalancesRequest>): GetBalancesRequest {
+    return GetBalancesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetBalancesRequest>): GetBalancesRequest {
+    const message = createBaseGetBalancesRequest();
+    return message;
+  },
+};
+
+function createBaseGetBalancesResponse(): GetBalancesResponse {
+  return { address: "", escrowed: undefined, refunded: undefined, fundedJobs: 0 };
+}
+
+export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
+  encode(message: GetBalancesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    if (message.escrowed !== undefined) {
+      TokenAmount.encode(message.escrowed, writer.uint32(18).fork()).join();
+    }
+    if (message.refunded !== undefined) {
+      TokenAmount.encode(message.refunded, writer.uint32(26).fork()).join();
+    }
+    if (message.fundedJobs !== 0) {
+      writer.uint32(32).uint32(message.fundedJobs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBalancesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBalancesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.escrowed = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.refunded = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.fundedJobs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetBalancesResponse {
+    return {
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      escrowed: isSet(object.escrowed) ? TokenAmount.fromJSON(object.escrowed) : undefined,
+      refunded: isSet(object.refunded) ? TokenAmount.fromJSON(object.refunded) : undefined,
+      fundedJobs: isSet(object.fundedJobs)
+        ? globalThis.Number(object.fundedJobs)
+        : isSet(object.funded_jobs)
+        ? globalThis.Number(object.funded_jobs)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetBalancesResponse): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.escrowed !== undefined) {
+      obj.escrowed = TokenAmount.toJSON(message.escrowed);
+    }
+    if (message.refunded !== undefined) {
+      obj.refunded = TokenAmount.toJSON(message.refunded);
+    }
+    if (message.fundedJobs !== 0) {
+      obj.fundedJobs = Math.round(message.fundedJobs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBalancesResponse>): GetBalancesResponse {
+    return GetBalancesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetBalancesResponse>): GetBalancesResponse {
+    const message = createBaseGetBalancesResponse();
+    message.address = object.address ?? "";
+    message.escrowed = (object.escrowed !== undefined && object.escrowed !== null)
+      ? TokenAmount.fromPartial(object.escrowed)
+      : undefined;
+    message.refunded = (object.refunded !== undefined && object.refunded !== null)
+      ? TokenAmount.fromPartial(object.refunded)
+      : undefined;
+    message.fundedJobs = object.fundedJobs ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetPriceBookRequest(): GetPriceBookRequest {
+  return { region: "" };
+}
+
+export const GetPriceBookRequest: MessageFns<GetPriceBookRequest> = {
+  encode(message: GetPriceBookRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.region !== "") {
+      writer.uint32(10).string(message.region);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPriceBookRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPriceBookRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPriceBookRequest {
+    return { region: isSet(object.region) ? globalThis.String(object.region) : "" };
+  },
+
+  toJSON(message: GetPriceBookRequest): unknown {
+    const obj: any = {};
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPriceBookRequest>): GetPriceBookRequest {
+    return GetPriceBookRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPriceBookRequest>): GetPriceBookRequest {
+    const message = createBaseGetPriceBookRequest();
+    message.region = object.region ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPriceBookResponse(): GetPriceBookResponse {
+  return { book: undefined };
+}
+
+export const GetPriceBookResponse: MessageFns<GetPriceBookResponse> = {
+  encode(message: GetPriceBookResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.book !== undefined) {
+      GetPriceBookResponse2.encode(message.book, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPriceBookResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPriceBookResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.book = GetPriceBookResponse2.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPriceBookResponse {
+    return { book: isSet(object.book) ? GetPriceBookResponse2.fromJSON(object.book) : undefined };
+  },
+
+  toJSON(message: GetPriceBookResponse): unknown {
+    const obj: any = {};
+    if (message.book !== undefined) {
+      obj.book = GetPriceBookResponse2.toJSON(message.book);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPriceBookResponse>): GetPriceBookResponse {
+    return GetPriceBookResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPriceBookResponse>): GetPriceBookResponse {
+    const message = createBaseGetPriceBookResponse();
+    message.book = (object.book !== undefined && object.book !== null)
+      ? GetPriceBookResponse2.fromPartial(object.book)
+      : undefined;
     return message;
   },
 };
 
 /**
- * The public job API. Callers authenticate with an API key in the `x-api-key` metadata;
- * the gateway forwards commands to the matchmaker.
+ * The public job API. Callers authenticate with an API key in the `x-api-key` metadata or a
+ * Sign-In with Ethereum session token in `authorization: Bearer <token>`; the gateway forwards
+ * commands to the owning services. A job is visible only to its owner: others get NOT_FOUND.
+ * Errors carry a stable code and field-level problems in the `x-error-json` trailing metadata.
  */
 export type JobServiceService = typeof JobServiceService;
 export const JobServiceService = {
+  listTemplates: {
+    path: "/starminer.gateway.v1.JobService/ListTemplates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTemplatesRequest): Buffer => Buffer.from(ListTemplatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTemplatesRequest => ListTemplatesRequest.decode(value),
+    responseSerialize: (value: ListTemplatesResponse): Buffer =>
+      Buffer.from(ListTemplatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTemplatesResponse => ListTemplatesResponse.decode(value),
+  },
+  describeTemplate: {
+    path: "/starminer.gateway.v1.JobService/DescribeTemplate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DescribeTemplateRequest): Buffer =>
+      Buffer.from(DescribeTemplateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DescribeTemplateRequest => DescribeTemplateRequest.decode(value),
+    responseSerialize: (value: DescribeTemplateResponse): Buffer =>
+      Buffer.from(DescribeTemplateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DescribeTemplateResponse => DescribeTemplateResponse.decode(value),
+  },
+  /** Prices a job (a spec or a template) without creating anything. */
+  quote: {
+    path: "/starminer.gateway.v1.JobService/Quote" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: QuoteRequest): Buffer => Buffer.from(QuoteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): QuoteRequest => QuoteRequest.decode(value),
+    responseSerialize: (value: QuoteResponse): Buffer => Buffer.from(QuoteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): QuoteResponse => QuoteResponse.decode(value),
+  },
   submitJob: {
     path: "/starminer.gateway.v1.JobService/SubmitJob" as const,
     requestStream: false as const,
@@ -713,6 +2523,16 @@ export const JobServiceService = {
     requestDeserialize: (value: Buffer): GetJobRequest => GetJobRequest.decode(value),
     responseSerialize: (value: GetJobResponse): Buffer => Buffer.from(GetJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJobResponse => GetJobResponse.decode(value),
+  },
+  /** The caller's jobs, newest first, paged, optionally filtered. */
+  listJobs: {
+    path: "/starminer.gateway.v1.JobService/ListJobs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListJobsRequest): Buffer => Buffer.from(ListJobsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListJobsRequest => ListJobsRequest.decode(value),
+    responseSerialize: (value: ListJobsResponse): Buffer => Buffer.from(ListJobsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListJobsResponse => ListJobsResponse.decode(value),
   },
   cancelJob: {
     path: "/starminer.gateway.v1.JobService/CancelJob" as const,
@@ -733,17 +2553,90 @@ export const JobServiceService = {
     responseSerialize: (value: WatchJobResponse): Buffer => Buffer.from(WatchJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchJobResponse => WatchJobResponse.decode(value),
   },
+  getBalances: {
+    path: "/starminer.gateway.v1.JobService/GetBalances" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetBalancesRequest): Buffer => Buffer.from(GetBalancesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetBalancesRequest => GetBalancesRequest.decode(value),
+    responseSerialize: (value: GetBalancesResponse): Buffer => Buffer.from(GetBalancesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetBalancesResponse => GetBalancesResponse.decode(value),
+  },
+  getPriceBook: {
+    path: "/starminer.gateway.v1.JobService/GetPriceBook" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPriceBookRequest): Buffer => Buffer.from(GetPriceBookRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPriceBookRequest => GetPriceBookRequest.decode(value),
+    responseSerialize: (value: GetPriceBookResponse): Buffer =>
+      Buffer.from(GetPriceBookResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPriceBookResponse => GetPriceBookResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
+  listTemplates: handleUnaryCall<ListTemplatesRequest, ListTemplatesResponse>;
+  describeTemplate: handleUnaryCall<DescribeTemplateRequest, DescribeTemplateResponse>;
+  /** Prices a job (a spec or a template) without creating anything. */
+  quote: handleUnaryCall<QuoteRequest, QuoteResponse>;
   submitJob: handleUnaryCall<SubmitJobRequest, SubmitJobResponse>;
   getJob: handleUnaryCall<GetJobRequest, GetJobResponse>;
+  /** The caller's jobs, newest first, paged, optionally filtered. */
+  listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   cancelJob: handleUnaryCall<CancelJobRequest, CancelJobResponse>;
   /** Streams the job's state, starting with the current one, until it reaches a final state. */
   watchJob: handleServerStreamingCall<WatchJobRequest, WatchJobResponse>;
+  getBalances: handleUnaryCall<GetBalancesRequest, GetBalancesResponse>;
+  getPriceBook: handleUnaryCall<GetPriceBookRequest, GetPriceBookResponse>;
 }
 
 export interface JobServiceClient extends Client {
+  listTemplates(
+    request: ListTemplatesRequest,
+    callback: (error: ServiceError | null, response: ListTemplatesResponse) => void,
+  ): ClientUnaryCall;
+  listTemplates(
+    request: ListTemplatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTemplatesResponse) => void,
+  ): ClientUnaryCall;
+  listTemplates(
+    request: ListTemplatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTemplatesResponse) => void,
+  ): ClientUnaryCall;
+  describeTemplate(
+    request: DescribeTemplateRequest,
+    callback: (error: ServiceError | null, response: DescribeTemplateResponse) => void,
+  ): ClientUnaryCall;
+  describeTemplate(
+    request: DescribeTemplateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DescribeTemplateResponse) => void,
+  ): ClientUnaryCall;
+  describeTemplate(
+    request: DescribeTemplateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DescribeTemplateResponse) => void,
+  ): ClientUnaryCall;
+  /** Prices a job (a spec or a template) without creating anything. */
+  quote(
+    request: QuoteRequest,
+    callback: (error: ServiceError | null, response: QuoteResponse) => void,
+  ): ClientUnaryCall;
+  quote(
+    request: QuoteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: QuoteResponse) => void,
+  ): ClientUnaryCall;
+  quote(
+    request: QuoteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: QuoteResponse) => void,
+  ): ClientUnaryCall;
   submitJob(
     request: SubmitJobRequest,
     callback: (error: ServiceError | null, response: SubmitJobResponse) => void,
@@ -773,6 +2666,22 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJobResponse) => void,
+  ): ClientUnaryCall;
+  /** The caller's jobs, newest first, paged, optionally filtered. */
+  listJobs(
+    request: ListJobsRequest,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
   ): ClientUnaryCall;
   cancelJob(
     request: CancelJobRequest,
@@ -796,6 +2705,36 @@ export interface JobServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchJobResponse>;
+  getBalances(
+    request: GetBalancesRequest,
+    callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
+  ): ClientUnaryCall;
+  getBalances(
+    request: GetBalancesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
+  ): ClientUnaryCall;
+  getBalances(
+    request: GetBalancesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
+  ): ClientUnaryCall;
+  getPriceBook(
+    request: GetPriceBookRequest,
+    callback: (error: ServiceError | null, response: GetPriceBookResponse) => void,
+  ): ClientUnaryCall;
+  getPriceBook(
+    request: GetPriceBookRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPriceBookResponse) => void,
+  ): ClientUnaryCall;
+  getPriceBook(
+    request: GetPriceBookRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPriceBookResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const JobServiceClient = makeGenericClientConstructor(
@@ -815,6 +2754,19 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(dateStr: string): Timestamp {
+  const date = new globalThis.Date(dateStr);
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): string {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis).toISOString();
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
