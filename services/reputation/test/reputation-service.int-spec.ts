@@ -228,6 +228,12 @@ beforeAll(async () => {
     `127.0.0.1:${service.grpcPort}`,
     credentials.createInsecure(),
   );
+  // tables migrated and the consumer in its group before anything is published
+  await waitUntil(
+    'service ready',
+    async () => ((await fetch(`http://127.0.0.1:${service.httpPort}/readyz`)).ok ? true : undefined),
+    { timeoutMs: 90_000 },
+  );
 }, 120_000);
 
 afterAll(async () => {
