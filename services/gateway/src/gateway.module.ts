@@ -1,8 +1,111 @@
-import { Module } from '@nestjs/common';
+import {
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import { JobUseCases } from './app/job-use-cases';
+import { restRouter } from './api/rest.router';
+import { type GatewayConfig } from './config';
+import { perMinute } from './domain/token-bucket';
+import { ApiKeyRepository } from './infra/api-keys';
+import { Downstream } from './infra/downstream';
+import { JobIndex } from './infra/job-index';
+import { JobWatchHub } from './infra/job-watch-hub';
+import { PostgresRateLimiter } from './infra/rate-limiter';
+import { migrateGateway } from './infra/schema';
+import { SiweSessions } from './infra/siwe-sessions';
 
 /**
- * The gateway service. Health, readiness, metrics, the Postgres pool and the gRPC server come
- * from @starminer/service-kit; use cases, adapters and controllers are added here as they land.
+ * The gateway's object graph. Downstream services are not readiness checks: the gateway
+ * serves templates, auth and key management while they are away, and answers
+ * DOWNSTREAM_UNAVAILABLE for what needs them.
  */
-@Module({})
-export class GatewayModule {}
+export class GatewayComponents implements OnModuleDestroy {
+  readonly router: ReturnType<typeof restRouter>;
+  readonly hub: JobWatchHub;
+  readonly downstream: Downstream;
+  readonly siwe: SiweSessions;
+  readonly ready: Promise<void>;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) config: GatewayConfig,
+    database: PostgresDatabase,
+    logger: JsonLogger,
+    readiness: Readiness,
+  ) {
+    const { pool, schema } = database;
+    this.downstream = new Downstream({
+      matchmaker: config.MATCHMAKER_GRPC_URL,
+      pricing: config.PRICING_GRPC_URL,
+      chainIndexer: config.CHAIN_INDEXER_GRPC_URL,
+    });
+    this.hub = new JobWatchHub({
+      pool,
+      schema,
+      brokers: config.KAFKA_BROKERS.split(','),
+      groupId: config.GATEWAY_WATCH_GROUP,
+    });
+    readiness.register(this.hub.readiness());
+    this.siwe = new SiweSessions(pool, schema, {
+      domain: config.SIWE_DOMAIN,
+      chainId: config.SIWE_CHAIN_ID,
+      nonceTtlSeconds: config.SIWE_NONCE_TTL_SECONDS,
+      sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+      rpcUrl: config.CHAIN_RPC_URL,
+    });
+    const index = new JobIndex(pool, schema);
+    this.router = restRouter({
+      jobs: new JobUseCases(this.downstream, index, this.hub, (r) => /^[a-z][a-z0-9-]+$/.test(r)),
+      keys: new ApiKeyRepository(pool, schema),
+      siwe: this.siwe,
+      limiter: new PostgresRateLimiter(pool, schema),
+      downstream: this.downstream,
+      limits: {
+        submit: perMinute(config.RATE_SUBMIT_PER_MINUTE, config.RATE_SUBMIT_BURST),
+        stream: perMinute(config.RATE_STREAM_PER_MINUTE, config.RATE_STREAM_BURST),
+      },
+    });
+    const hub = this.hub;
+    this.ready = (async () => {
+      await migrateGateway(pool, schema);
+      await hub.start();
+    })();
+    this.ready.catch((err: unknown) => logger.error('gateway start failed', { err }));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.hub.stop().catch(() => undefined);
+    this.siwe.close();
+    this.downstream.close();
+  }
+}
+
+/** The gateway service: auth, rate limits, the public REST API (and OpenAPI), job watches. */
+@Module({
+  providers: [
+    {
+      provide: GatewayComponents,
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
+      useFactory: async (
+        config: GatewayConfig,
+        db: PostgresDatabase,
+        logger: JsonLogger,
+        readiness: Readiness,
+      ) => {
+        const c = new GatewayComponents(config, db, logger, readiness);
+        await c.ready.catch(() => undefined);
+        return c;
+      },
+    },
+  ],
+})
+export class GatewayModule implements NestModule {
+  constructor(private readonly components: GatewayComponents) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(this.components.router).forRoutes('*');
+  }
+}

@@ -1,5 +1,4 @@
 import { bootstrapService } from '@starminer/service-kit';
-import { loadConfig } from './config';
-import { GatewayModule } from './gateway.module';
+import { gatewayService } from './service-definition';
 
-void bootstrapService({ name: 'gateway', loadConfig, module: GatewayModule });
+void bootstrapService(gatewayService);

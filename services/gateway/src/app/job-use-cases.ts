@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { commonV1, type matchmakerV1, type pricingV1 } from '@starminer/proto';
+import { type Principal, type Scope } from '../domain/api-key';
+import { ApiError, invalid, jobNotFound } from '../domain/errors';
+import { JOB_STATES, type JobStateName, isFinal, progressOf } from '../domain/job-progress';
+import { type NormalizedJob, normalizeJobRequest } from '../domain/job-request';
+import { type Downstream } from '../infra/downstream';
+import { type JobIndex } from '../infra/job-index';
+import { type JobUpdate, type JobWatchHub } from '../infra/job-watch-hub';
+
+const URGENCY: Record<NormalizedJob['urgency'], commonV1.Urgency> = {
+  low: commonV1.Urgency.URGENCY_LOW,
+  normal: commonV1.Urgency.URGENCY_NORMAL,
+  high: commonV1.Urgency.URGENCY_HIGH,
+  critical: commonV1.Urgency.URGENCY_CRITICAL,
+};
+const JOB_CLASS: Record<NormalizedJob['jobClass'], commonV1.JobClass> = {
+  training: commonV1.JobClass.JOB_CLASS_TRAINING,
+  inference: commonV1.JobClass.JOB_CLASS_INFERENCE,
+  rendering: commonV1.JobClass.JOB_CLASS_RENDERING,
+  other: commonV1.JobClass.JOB_CLASS_OTHER,
+};
+
+export function toProtoSpec(j: NormalizedJob): commonV1.JobSpec {
+  return {
+    workload: j.workload,
+    gpu: j.gpu,
+    jobClass: JOB_CLASS[j.jobClass],
+    urgency: URGENCY[j.urgency],
+    latency:
+      j.latency.mode === 'batch'
+        ? { mode: { $case: 'batch', value: {} } }
+        : {
+            mode: {
+              $case: 'interactive',
+              value: { clientRegion: j.latency.clientRegion, maxRttMs: j.latency.maxRttMs },
+            },
+          },
+    regionPreference: j.regionPreference,
+    maxPrice: j.maxPrice ? { baseUnits: j.maxPrice } : undefined,
+    maxDurationSeconds: j.maxDurationSeconds,
+  };
+}
+
+export const stateName = (s: commonV1.JobState): JobStateName =>
+  commonV1.jobStateToJSON(s).replace(/^JOB_STATE_/, '') as JobStateName;
+
+export function requireScope(p: Principal, scope: Scope): void {
+  if (!p.scopes.has(scope))
+    throw new ApiError('PERMISSION_DENIED', `this API key lacks the ${scope} scope`, [
+      {
+        field: 'scope',
+        problem: `${scope} is not granted`,
+        accepted: `a key created with ${scope}`,
+      },
+    ]);
+}
+
+export interface WatchMessage {
+  eventType: string;
+  state: JobStateName;
+  progressPercent: number;
+  occurredAt: string;
+  final: boolean;
+  job?: matchmakerV1.Job;
+}
+
+/**
+ * The job use cases behind both the REST and the gRPC API. Every one takes the caller and
+ * checks scope and ownership before anything reaches a downstream service.
+ */
+export class JobUseCases {
+  constructor(
+    private readonly downstream: Downstream,
+    private readonly index: JobIndex,
+    private readonly hub: JobWatchHub,
+    private readonly regionKnown: (r: string) => boolean,
+  ) {}
+
+  private normalize(body: unknown): NormalizedJob[] {
+    const r = normalizeJobRequest(body, this.regionKnown);
+    if (!r.ok) throw invalid(r.problems);
+    return r.jobs;
+  }
+
+  /** Checked before anything is sent, so a refused request creates nothing. */
+  validate(body: unknown): NormalizedJob[] {
+    return this.normalize(body);
+  }
+
+  async quote(p: Principal, body: unknown): Promise<pricingV1.QuoteResponse[]> {
+    requireScope(p, 'jobs:write');
+    const jobs = this.normalize(body);
+    return Promise.all(
+      jobs.map((j) =>
+        this.downstream.quote({
+          jobId: randomUUID(),
+          client: p.tenant,
+          gpu: j.gpu,
+          urgency: URGENCY[j.urgency],
+          regionPreference: j.regionPreference,
+          maxDurationSeconds: j.maxDurationSeconds,
+        }),
+      ),
+    );
+  }
+
+  async submit(p: Principal, body: unknown): Promise<matchmakerV1.Job[]> {
+    requireScope(p, 'jobs:write');
+    const jobs = this.normalize(body);
+    const raw = (body as { idempotencyKey?: unknown }).idempotencyKey;
+    if (raw !== undefined && (typeof raw !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(raw)))
+      throw invalid([
+        {
+          field: 'idempotencyKey',
+          problem: 'is not valid',
+          accepted: '1 to 128 letters, digits, . _ : -',
+        },
+      ]);
+    const key = typeof raw === 'string' ? raw : randomUUID();
+    const created: matchmakerV1.Job[] = [];
+    for (const [i, j] of jobs.entries()) {
+      // Scoped by tenant so two tenants' keys never collide; by index for a template's parts.
+      const idempotencyKey = `${p.tenant}:${key}:${i}`;
+      const res = await this.downstream.submitJob({
+        idempotencyKey,
+        client: p.tenant,
+        clientId: p.tenant,
+        spec: toProtoSpec(j),
+        quoteId: '',
+        simulation: undefined,
+      });
+      const job = res.job!;
+      await this.index.record(job.jobId, p.tenant, j.template?.name ?? '', idempotencyKey);
+      created.push(job);
+    }
+    return created;
+  }
+
+  /** The job if the caller owns it; a job of another tenant is "not found", never "forbidden". */
+  async get(p: Principal, jobId: string): Promise<{ job: matchmakerV1.Job; template: string }> {
+    requireScope(p, 'jobs:read');
+    const owned = await this.owned(p, jobId);
+    const { job } = await this.downstream.getJob({ jobId });
+    if (!job || job.clientId !== p.tenant) throw jobNotFound(jobId);
+    return { job, template: owned.template };
+  }
+
+  async cancel(p: Principal, jobId: string, reason: string): Promise<matchmakerV1.Job> {
+    requireScope(p, 'jobs:write');
+    await this.owned(p, jobId);
+    const { job } = await this.downstream.cancelJob({
+      jobId,
+      reason: reason || 'cancelled by the client',
+    });
+    return job!;
+  }
+
+  async list(
+    p: Principal,
+    q: {
+      pageSize?: number;
+      pageToken?: string;
+      state?: string;
+      template?: string;
+      region?: string;
+    },
+  ): Promise<{ jobs: Array<matchmakerV1.Job & { template: string }>; nextPageToken: string }> {
+    requireScope(p, 'jobs:read');
+    const problems = [];
+    const pageSize = q.pageSize ?? 50;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200)
+      problems.push({
+        field: 'pageSize',
+        problem: `is not valid: ${String(q.pageSize)}`,
+        accepted: 'an integer from 1 to 200',
+      });
+    if (q.state && !JOB_STATES.includes(q.state as JobStateName))
+      problems.push({
+        field: 'state',
+        problem: `is not a job state: ${q.state}`,
+        accepted: `one of ${JOB_STATES.join(', ')}`,
+      });
+    if (problems.length) throw invalid(problems);
+    const out: Array<matchmakerV1.Job & { template: string }> = [];
+    let token = q.pageToken ?? '';
+    // Filters apply after the matchmaker's paging: read a few of its pages to fill one of ours.
+    for (let pages = 0; pages < 10 && out.length < pageSize; pages++) {
+      const res = await this.downstream.listJobs({
+        clientId: p.tenant,
+        pageSize,
+        pageToken: token,
+      });
+      const templates = await this.index.templatesOf(res.jobs.map((j) => j.jobId));
+      for (const j of res.jobs) {
+        const template = templates.get(j.jobId) ?? '';
+        if (q.state && stateName(j.state) !== q.state) continue;
+        if (q.template && template !== q.template) continue;
+        if (
+          q.region &&
+          j.placement?.region !== q.region &&
+          !j.spec?.regionPreference.includes(q.region)
+        )
+          continue;
+        if (out.length < pageSize) out.push({ ...j, template });
+      }
+      token = res.nextPageToken;
+      if (!token) break;
+    }
+    return { jobs: out, nextPageToken: token };
+  }
+
+  /**
+   * Opens a watch: ownership first, then subscribe before reading the snapshot so no event falls
+   * between the two. The snapshot comes from the matchmaker when it answers.
+   */
+  async watch(p: Principal, jobId: string, send: (m: WatchMessage) => void): Promise<() => void> {
+    requireScope(p, 'jobs:read');
+    await this.owned(p, jobId);
+    let finished = false;
+    const unsubscribe = this.hub.subscribe(jobId, (u: JobUpdate) => {
+      if (finished) return;
+      finished = isFinal(u.state);
+      send({
+        eventType: u.eventType,
+        state: u.state,
+        progressPercent: progressOf(u.state),
+        occurredAt: u.occurredAt.toISOString(),
+        final: finished,
+      });
+    });
+    let snapshot: WatchMessage = {
+      eventType: 'Snapshot',
+      state: 'SUBMITTED',
+      progressPercent: progressOf('SUBMITTED'),
+      occurredAt: new Date().toISOString(),
+      final: false,
+    };
+    try {
+      const { job } = await this.downstream.getJob({ jobId });
+      if (job) {
+        const state = stateName(job.state);
+        snapshot = {
+          ...snapshot,
+          state,
+          job,
+          progressPercent: progressOf(state),
+          final: isFinal(state),
+        };
+      }
+    } catch {
+      // Matchmaker unreachable: the stream still carries every event from now on.
+    }
+    send(snapshot);
+    return unsubscribe;
+  }
+
+  private async owned(p: Principal, jobId: string): Promise<{ template: string }> {
+    if (!/^[0-9a-f-]{36}$/i.test(jobId)) throw jobNotFound(jobId);
+    const owned = await this.index.ownedBy(jobId, p.tenant);
+    if (!owned) throw jobNotFound(jobId);
+    return owned;
+  }
+
+  async balances(
+    p: Principal,
+  ): Promise<{ address: string; escrowed: string; refunded: string; fundedJobs: number }> {
+    requireScope(p, 'balances:read');
+    let escrowed = 0n;
+    let refunded = 0n;
+    let fundedJobs = 0;
+    for (const jobId of await this.index.idsOf(p.tenant)) {
+      const res = await this.downstream.escrow({ jobId }).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'NOT_FOUND') return undefined;
+        throw err;
+      });
+      const e = res?.escrow;
+      if (!e) continue;
+      if (e.status === 1) {
+        escrowed += BigInt(e.deposit?.baseUnits ?? '0');
+        fundedJobs++;
+      }
+      refunded += BigInt(e.clientRefund?.baseUnits ?? '0');
+    }
+    return {
+      address: p.tenant,
+      escrowed: escrowed.toString(),
+      refunded: refunded.toString(),
+      fundedJobs,
+    };
+  }
+}
