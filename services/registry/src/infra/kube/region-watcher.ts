@@ -35,8 +35,8 @@ function finished(pod: k8s.V1Pod): boolean {
  * (a fresh list then reports what changed meanwhile, deletions included).
  */
 export class RegionWatcher {
-  private readonly nodes: k8s.ListWatch<k8s.V1Node>;
-  private readonly pods: k8s.ListWatch<k8s.V1Pod>;
+  private nodes: k8s.ListWatch<k8s.V1Node>;
+  private pods: k8s.ListWatch<k8s.V1Pod>;
   /** node name -> pod key -> GPUs held */
   private readonly podsByNode = new Map<string, Map<string, number>>();
   private readonly nodeOfPod = new Map<string, string>();
@@ -47,25 +47,47 @@ export class RegionWatcher {
   private delays = { nodes: 0, pods: 0 };
 
   constructor(private readonly o: RegionWatcherOptions) {
-    const { config, core } = o.client;
-    const watch = new k8s.Watch(config);
-    this.nodes = new k8s.ListWatch<k8s.V1Node>(
+    this.nodes = this.makeNodes();
+    this.pods = this.makePods();
+  }
+
+  // A fresh informer on every (re)start: its first step is a full list, which brings back what
+  // changed while the API server was away (client-node's informer would resume the old watch).
+  private makeNodes(): k8s.ListWatch<k8s.V1Node> {
+    const { config, core } = this.o.client;
+    const selector = this.o.nodeLabelSelector;
+    const informer = new k8s.ListWatch<k8s.V1Node>(
       '/api/v1/nodes',
-      watch,
+      new k8s.Watch(config),
       async () => {
-        const list = await core.listNode({ labelSelector: o.nodeLabelSelector });
+        const list = await core.listNode({ labelSelector: selector });
         this.afterList('nodes');
         return list;
       },
       false,
-      o.nodeLabelSelector,
+      selector,
     );
+    const changed = (n: k8s.V1Node) => n.metadata?.name && this.o.onNodeChanged(n.metadata.name);
+    informer.on(k8s.ADD, changed);
+    informer.on(k8s.UPDATE, changed);
+    informer.on(k8s.DELETE, changed);
+    informer.on(k8s.ERROR, (err) => this.restart('nodes', err));
+    return informer;
+  }
+
+  private makePods(): k8s.ListWatch<k8s.V1Pod> {
+    const { config, core } = this.o.client;
     const podSelector = 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed';
-    this.pods = new k8s.ListWatch<k8s.V1Pod>(
+    const informer = new k8s.ListWatch<k8s.V1Pod>(
       '/api/v1/pods',
-      watch,
+      new k8s.Watch(config),
       async () => {
         const list = await core.listPodForAllNamespaces({ fieldSelector: podSelector });
+        // The list replaces what was known: pods deleted meanwhile must not stay counted.
+        const before = new Set(this.podsByNode.keys());
+        this.podsByNode.clear();
+        this.nodeOfPod.clear();
+        for (const node of before) this.o.onNodeChanged(node);
         this.afterList('pods');
         return list;
       },
@@ -73,15 +95,11 @@ export class RegionWatcher {
       undefined,
       podSelector,
     );
-    const nodeName = (n: k8s.V1Node) => n.metadata?.name && o.onNodeChanged(n.metadata.name);
-    this.nodes.on(k8s.ADD, nodeName);
-    this.nodes.on(k8s.UPDATE, nodeName);
-    this.nodes.on(k8s.DELETE, nodeName);
-    this.pods.on(k8s.ADD, (p) => this.trackPod(p));
-    this.pods.on(k8s.UPDATE, (p) => this.trackPod(p));
-    this.pods.on(k8s.DELETE, (p) => this.forgetPod(p));
-    this.nodes.on(k8s.ERROR, (err) => this.restart('nodes', err));
-    this.pods.on(k8s.ERROR, (err) => this.restart('pods', err));
+    informer.on(k8s.ADD, (p) => this.trackPod(p));
+    informer.on(k8s.UPDATE, (p) => this.trackPod(p));
+    informer.on(k8s.DELETE, (p) => this.forgetPod(p));
+    informer.on(k8s.ERROR, (err) => this.restart('pods', err));
+    return informer;
   }
 
   get region(): string {
@@ -149,7 +167,16 @@ export class RegionWatcher {
     });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.stopped) void (which === 'nodes' ? this.nodes : this.pods).start();
+      if (this.stopped) return;
+      if (which === 'nodes') {
+        void this.nodes.stop();
+        this.nodes = this.makeNodes();
+        void this.nodes.start();
+      } else {
+        void this.pods.stop();
+        this.pods = this.makePods();
+        void this.pods.start();
+      }
     }, delay);
     this.timers.add(timer);
   }
