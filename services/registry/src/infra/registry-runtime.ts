@@ -51,9 +51,10 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: RegistryConfig,
-    private readonly database: PostgresDatabase,
-    private readonly logger: JsonLogger,
-    private readonly readiness: Readiness,
+    // Explicit tokens: the class also loads where no decorator metadata is emitted (tsx, esbuild).
+    @Inject(PostgresDatabase) private readonly database: PostgresDatabase,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(Readiness) private readonly readiness: Readiness,
   ) {
     const { pool, schema } = database;
     this.nodes = new NodeRepository(pool, schema);
