@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ChainIndexerRuntime } from './infra/chain-indexer-runtime';
 
 /**
  * The chain-indexer service. Health, readiness, metrics, the Postgres pool and the gRPC server come
- * from @starminer/service-kit; use cases, adapters and controllers are added here as they land.
+ * from @starminer/service-kit; ChainIndexerRuntime runs the follower, the outbox relay and the
+ * settlement signer, and holds the mirror queries the gRPC API serves.
  */
-@Module({})
+@Module({ providers: [ChainIndexerRuntime] })
 export class ChainIndexerModule {}

@@ -325,6 +325,8 @@ export interface Projection {
   flows: TokenFlowRow[];
   unbondings: UnbondingRow[];
   claims: ClaimRow[];
+  /** State of the touched aggregate right after each log (by checkpoint), for event payloads. */
+  after: Map<string, AggregateState | undefined>;
 }
 
 /**
@@ -340,6 +342,7 @@ export function project(
   const flows: TokenFlowRow[] = [];
   const unbondings: UnbondingRow[] = [];
   const claims: ClaimRow[] = [];
+  const after = new Map<string, AggregateState | undefined>();
   // JobFunded is emitted before the deposit's Transfer in the same transaction: that Transfer
   // belongs to the job.
   const jobOfTx = new Map<string, string>();
@@ -351,7 +354,9 @@ export function project(
     const key = aggregateKeyOf(e);
     if (key) {
       const before = states.has(key) ? states.get(key) : current.get(key);
-      states.set(key, evolve(before, log));
+      const next = evolve(before, log);
+      states.set(key, next);
+      after.set(checkpoint, next);
     }
     const flow = (
       i: number,
@@ -412,7 +417,7 @@ export function project(
         break;
     }
   }
-  return { states, flows, unbondings, claims };
+  return { states, flows, unbondings, claims, after };
 }
 
 /** Whether a provider may be paid: registered as a provider with at least `minStake` bonded. */

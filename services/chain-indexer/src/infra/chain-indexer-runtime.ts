@@ -1,0 +1,142 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { readDeployments, type Deployments } from '@starminer/chain';
+import {
+  EventConsumer,
+  KafkaJsBus,
+  OutboxRelay,
+  Topics,
+  type Producer,
+  starminerRegistry,
+  type StarminerEvent,
+} from '@starminer/eventing';
+import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import { MirrorQueries } from '../app/query-mirror/mirror-queries';
+import { RecordSettlementIntentHandler } from '../app/settle-job/record-intent.handler';
+import { type ChainIndexerConfig, DEV_SETTLER_KEY } from '../config';
+import { type ChainFollower } from './chain-follower';
+import { buildIndexer } from './indexer-runtime';
+import { migrateChainIndexer } from './mirror-schema';
+import { SettlementSigner } from './settlement-signer';
+
+/**
+ * Builds and runs the chain-indexer's parts: the follower (mirror + outbox), the outbox relay to
+ * starminer.chain.v1, and the settlement signer (job-event consumer recording intents, and the
+ * signer sending from them). CHAIN_INDEXER_MODE can split follower and signer into two processes.
+ */
+@Injectable()
+export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly queries: MirrorQueries;
+  private readonly deployments: Deployments;
+  private readonly bus: KafkaJsBus;
+  private follower: ChainFollower | undefined;
+  private producer: Producer | undefined;
+  private relay: OutboxRelay | undefined;
+  private consumer: EventConsumer<StarminerEvent> | undefined;
+  private signer: SettlementSigner | undefined;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: ChainIndexerConfig,
+    private readonly database: PostgresDatabase,
+    private readonly logger: JsonLogger,
+    private readonly readiness: Readiness,
+  ) {
+    this.deployments = readDeployments(config.DEPLOYMENTS_FILE);
+    this.queries = new MirrorQueries(
+      database.pool,
+      database.schema,
+      BigInt(this.deployments.parameters.minStake),
+    );
+    this.bus = new KafkaJsBus({
+      clientId: 'chain-indexer',
+      brokers: config.KAFKA_BROKERS.split(','),
+      logger,
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { pool, schema } = this.database;
+    const c = this.config;
+    if (c.SETTLER_PRIVATE_KEY === DEV_SETTLER_KEY && this.deployments.chainId !== 31337) {
+      throw new Error(
+        'SETTLER_PRIVATE_KEY is the public anvil dev key: refused on a chain other than 31337',
+      );
+    }
+    await migrateChainIndexer(pool, schema);
+    const follow = c.CHAIN_INDEXER_MODE !== 'signer';
+    const sign = c.CHAIN_INDEXER_MODE !== 'follower';
+    if (follow) {
+      const ix = await buildIndexer({
+        pool,
+        schema,
+        rpcUrl: c.CHAIN_RPC_URL,
+        deployments: this.deployments,
+        confirmations: c.CHAIN_CONFIRMATIONS,
+        finalityDepth: c.CHAIN_FINALITY_DEPTH,
+        batchBlocks: c.CHAIN_BATCH_BLOCKS,
+        pollIntervalMs: c.CHAIN_POLL_INTERVAL_MS,
+        rpcTimeoutMs: c.CHAIN_RPC_TIMEOUT_MS,
+        logger: this.logger,
+      });
+      this.follower = ix.follower;
+      this.readiness.register(ix.follower.readiness());
+      await this.bus.ensureTopics([{ topic: Topics.chain }]);
+      this.producer = this.bus.producer();
+      await this.producer.connect();
+      this.relay = new OutboxRelay({
+        pool,
+        leaseConnection: {
+          connectionString: c.DATABASE_URL,
+          options: `-c search_path=${schema},public`,
+        },
+        schema,
+        producer: this.producer,
+        logger: this.logger,
+        pollIntervalMs: 200,
+      });
+      this.relay.start();
+      ix.follower.start();
+    }
+    if (sign) {
+      this.signer = new SettlementSigner({
+        pool,
+        schema,
+        rpcUrl: c.CHAIN_RPC_URL,
+        deployments: this.deployments,
+        privateKey: c.SETTLER_PRIVATE_KEY,
+        bumpAfterMs: c.SETTLEMENT_BUMP_AFTER_MS,
+        pollIntervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
+        logger: this.logger,
+      });
+      const record = new RecordSettlementIntentHandler(schema);
+      await this.bus.ensureTopics([{ topic: Topics.job }]);
+      this.consumer = new EventConsumer({
+        bus: this.bus,
+        pool,
+        schema,
+        groupId: c.SETTLEMENT_CONSUMER_GROUP,
+        topics: [Topics.job],
+        registry: starminerRegistry(),
+        logger: this.logger,
+        handler: (env, tx) => record.handle(env, tx),
+      });
+      await this.consumer.start();
+      this.readiness.register(this.consumer.readiness());
+      this.signer.start();
+      this.logger.info('settlement signer started', { settler: this.signer.address });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.follower?.stop();
+    await this.signer?.stop();
+    await this.consumer?.stop().catch(() => undefined);
+    await this.relay?.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.bus.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,60 @@
+import { type Pool } from 'pg';
+import { type Deployments } from '@starminer/chain';
+import { ChainFollower, type FollowerLogger } from './chain-follower';
+import { JsonRpcClient } from './json-rpc';
+import { LogDecoder } from './log-decoder';
+import { migrateChainIndexer } from './mirror-schema';
+import { MirrorStore } from './mirror-store';
+
+export interface IndexerSettings {
+  pool: Pool;
+  schema: string;
+  rpcUrl: string;
+  deployments: Deployments;
+  confirmations: number;
+  finalityDepth: number;
+  batchBlocks: number;
+  pollIntervalMs: number;
+  rpcTimeoutMs: number;
+  logger: FollowerLogger;
+}
+
+export interface Indexer {
+  rpc: JsonRpcClient;
+  decoder: LogDecoder;
+  store: MirrorStore;
+  follower: ChainFollower;
+}
+
+/**
+ * Wires the follower for one deployment: the same code path for the service, the runner script the
+ * kill test starts, and the bench. Migrates the schema first; checks the node is the deployment's chain.
+ */
+export async function buildIndexer(s: IndexerSettings): Promise<Indexer> {
+  await migrateChainIndexer(s.pool, s.schema);
+  const rpc = new JsonRpcClient(s.rpcUrl, s.rpcTimeoutMs);
+  const chainId = await rpc.chainId();
+  if (chainId !== s.deployments.chainId) {
+    throw new Error(
+      `CHAIN_RPC_URL serves chain ${chainId}, but the deployments file is for chain ${s.deployments.chainId}`,
+    );
+  }
+  const decoder = new LogDecoder(chainId, s.deployments.contracts);
+  const store = new MirrorStore(s.pool, s.schema, chainId, {
+    jobEscrow: s.deployments.contracts.jobEscrow,
+    rewardDistributor: s.deployments.contracts.rewardDistributor,
+    addresses: Object.values(s.deployments.contracts),
+  });
+  const follower = new ChainFollower({
+    rpc,
+    decoder,
+    store,
+    deploymentBlock: s.deployments.deploymentBlock,
+    confirmations: s.confirmations,
+    finalityDepth: s.finalityDepth,
+    batchBlocks: s.batchBlocks,
+    pollIntervalMs: s.pollIntervalMs,
+    logger: s.logger,
+  });
+  return { rpc, decoder, store, follower };
+}

@@ -1,0 +1,290 @@
+import { type Pool } from 'pg';
+import { JsonRpcProvider, Transaction, Wallet, type TransactionRequest } from 'ethers';
+import { JobEscrow__factory, type Deployments } from '@starminer/chain';
+import { quoteSchema, withTransaction, type Tx } from '@starminer/eventing';
+import {
+  bumpedFees,
+  clampUsage,
+  nextSignerStep,
+  type OnChainEscrowStatus,
+  type SentTxState,
+  type SettlementAction,
+} from '../domain/settlement';
+import { type FollowerLogger } from './chain-follower';
+
+const STATUS: OnChainEscrowStatus[] = ['none', 'funded', 'settled', 'refunded', 'reclaimed'];
+const GAS_LIMIT = 300_000n;
+
+interface IntentRow {
+  job_id: string;
+  action: 'settle' | 'refund';
+  provider: string | null;
+  gpu_seconds: string | null;
+}
+
+interface TxRow {
+  tx_hash: string;
+  nonce: string;
+  max_fee_per_gas: string;
+  max_priority_fee_per_gas: string;
+  raw: string;
+  sent_at: Date;
+}
+
+export interface SettlementSignerOptions {
+  pool: Pool;
+  schema: string;
+  rpcUrl: string;
+  deployments: Deployments;
+  privateKey: string;
+  bumpAfterMs: number;
+  pollIntervalMs: number;
+  logger: FollowerLogger;
+}
+
+/**
+ * The only holder of a chain signing key. Works through recorded intents: for each open one it
+ * reads the escrow on chain and the state of the transaction it last sent, and then sends, waits,
+ * bumps fees, rebroadcasts, or stops (pure rules in domain/settlement.ts). Every signed
+ * transaction is stored before it is broadcast, so a crash after signing rebroadcasts the same
+ * bytes instead of signing another. Nonces come from a row locked in the same transaction as the
+ * signing. An intent is `confirmed` only by the follower, when the mirror holds the closing log.
+ */
+export class SettlementSigner {
+  private readonly s: string;
+  private readonly provider: JsonRpcProvider;
+  private readonly wallet: Wallet;
+  private readonly escrow;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  /** Transactions broadcast by this process (tests and metrics). */
+  sent = 0;
+
+  constructor(private readonly o: SettlementSignerOptions) {
+    this.s = quoteSchema(o.schema);
+    this.provider = new JsonRpcProvider(o.rpcUrl, o.deployments.chainId, {
+      staticNetwork: true,
+      cacheTimeout: -1,
+    });
+    this.wallet = new Wallet(o.privateKey, this.provider);
+    this.escrow = JobEscrow__factory.connect(o.deployments.contracts.jobEscrow, this.provider);
+  }
+
+  get address(): string {
+    return this.wallet.address;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.pass();
+        } catch (err) {
+          this.o.logger.warn('settlement pass failed; retrying', { error: (err as Error).message });
+        }
+        await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.provider.destroy();
+  }
+
+  /** Handles every open intent once. */
+  async pass(): Promise<void> {
+    const open = await this.o.pool.query<{ job_id: string }>(
+      `SELECT job_id FROM ${this.s}.settlement_intents WHERE status IN ('pending', 'submitted') ORDER BY created_at LIMIT 100`,
+    );
+    for (const { job_id } of open.rows) await this.handle(job_id);
+  }
+
+  private async handle(jobId: string): Promise<void> {
+    const toBroadcast = await withTransaction(this.o.pool, async (tx) => {
+      const r = await tx.query<IntentRow & { status: string }>(
+        `SELECT job_id, action, provider, gpu_seconds, status FROM ${this.s}.settlement_intents
+          WHERE job_id = $1 AND status IN ('pending', 'submitted') FOR UPDATE SKIP LOCKED`,
+        [jobId],
+      );
+      const intent = r.rows[0];
+      if (!intent) return undefined;
+      const onChain = await this.escrow.jobOf(jobId);
+      const escrow = STATUS[Number(onChain.status)] ?? 'none';
+      const last = await this.lastTx(tx, jobId);
+      const sent = await this.txState(last);
+      const step = nextSignerStep({
+        escrow,
+        sent,
+        pendingForMs: last ? Date.now() - last.sent_at.getTime() : 0,
+        bumpAfterMs: this.o.bumpAfterMs,
+      });
+      switch (step.kind) {
+        case 'wait':
+          return undefined;
+        case 'await-mirror': {
+          // Closed before the intent was recorded (e.g. reclaimed): the mirror may already hold it.
+          const m = await tx.query<{ closed_at: string }>(
+            `SELECT closed_at FROM ${this.s}.escrows WHERE job_id = $1 AND status <> 'funded' AND closed_at IS NOT NULL`,
+            [jobId],
+          );
+          if (m.rows[0]) {
+            await tx.query(
+              `UPDATE ${this.s}.settlement_intents SET status = 'confirmed', confirmed_checkpoint = $2,
+                 detail = $3, updated_at = now() WHERE job_id = $1`,
+              [jobId, m.rows[0].closed_at, `escrow ${escrow}, mirrored`],
+            );
+          } else {
+            await this.mark(
+              tx,
+              jobId,
+              'submitted',
+              `escrow is ${escrow} on chain; waiting for the mirror`,
+            );
+          }
+          return undefined;
+        }
+        case 'skip':
+          await this.mark(tx, jobId, 'skipped', step.reason);
+          this.o.logger.warn('settlement skipped', { jobId, reason: step.reason });
+          return undefined;
+        case 'rebroadcast':
+          return last!.raw;
+        case 'send':
+        case 'bump': {
+          let action: SettlementAction =
+            intent.action === 'settle'
+              ? {
+                  kind: 'settle',
+                  provider: intent.provider!,
+                  gpuSeconds: BigInt(intent.gpu_seconds!),
+                }
+              : { kind: 'refund' };
+          action = clampUsage(action, onChain.maxGpuSeconds);
+          const data =
+            action.kind === 'settle'
+              ? this.escrow.interface.encodeFunctionData('settle', [
+                  jobId,
+                  action.provider,
+                  action.gpuSeconds,
+                ])
+              : this.escrow.interface.encodeFunctionData('refund', [jobId]);
+          const market = await this.fees();
+          const fees =
+            step.kind === 'bump' && last
+              ? bumpedFees(
+                  {
+                    maxFeePerGas: BigInt(last.max_fee_per_gas),
+                    maxPriorityFeePerGas: BigInt(last.max_priority_fee_per_gas),
+                  },
+                  market,
+                )
+              : market;
+          const nonce =
+            step.kind === 'bump' && last ? Number(last.nonce) : await this.takeNonce(tx);
+          const request: TransactionRequest = {
+            type: 2,
+            chainId: this.o.deployments.chainId,
+            to: this.o.deployments.contracts.jobEscrow,
+            data,
+            nonce,
+            gasLimit: GAS_LIMIT,
+            ...fees,
+          };
+          const raw = await this.wallet.signTransaction(request);
+          const hash = Transaction.from(raw).hash!;
+          await tx.query(
+            `INSERT INTO ${this.s}.settlement_txs (tx_hash, job_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw)
+             VALUES ($1, $2, $3, $4, $5, $6)`,
+            [
+              hash,
+              jobId,
+              nonce,
+              fees.maxFeePerGas.toString(),
+              fees.maxPriorityFeePerGas.toString(),
+              raw,
+            ],
+          );
+          await tx.query(
+            `UPDATE ${this.s}.settlement_intents SET status = 'submitted', attempts = attempts + 1,
+               detail = $2, updated_at = now() WHERE job_id = $1`,
+            [jobId, `${step.kind === 'bump' ? 'fee bump' : action.kind} tx ${hash} nonce ${nonce}`],
+          );
+          this.o.logger.info('settlement transaction signed', {
+            jobId,
+            action: action.kind,
+            txHash: hash,
+            nonce,
+            step: step.kind,
+          });
+          return raw;
+        }
+      }
+    });
+    // Broadcast only after the signed bytes are committed: a crash here rebroadcasts them later.
+    if (toBroadcast) await this.broadcast(toBroadcast);
+  }
+
+  private async broadcast(raw: string): Promise<void> {
+    try {
+      await this.provider.send('eth_sendRawTransaction', [raw]);
+      this.sent++;
+    } catch (err) {
+      const msg = (err as Error).message;
+      // Already known or already mined (nonce too low): the earlier broadcast got through.
+      if (/already known|nonce too low|known transaction/i.test(msg)) return;
+      this.o.logger.warn('broadcast failed; the next pass retries', { error: msg });
+    }
+  }
+
+  private async lastTx(tx: Tx, jobId: string): Promise<TxRow | undefined> {
+    const r = await tx.query<TxRow>(
+      `SELECT tx_hash, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw, sent_at FROM ${this.s}.settlement_txs
+        WHERE job_id = $1 ORDER BY sent_at DESC, max_fee_per_gas DESC LIMIT 1`,
+      [jobId],
+    );
+    return r.rows[0];
+  }
+
+  private async txState(last: TxRow | undefined): Promise<SentTxState> {
+    if (!last) return 'none';
+    const receipt = await this.provider.getTransactionReceipt(last.tx_hash);
+    if (receipt) return receipt.status === 1 ? 'mined' : 'reverted';
+    const known = await this.provider.getTransaction(last.tx_hash);
+    return known ? 'pending' : 'unknown';
+  }
+
+  /** Next nonce: the stored counter, or the chain's pending count if that is higher. */
+  private async takeNonce(tx: Tx): Promise<number> {
+    const chain = await this.provider.getTransactionCount(this.wallet.address, 'pending');
+    const r = await tx.query<{ next_nonce: string }>(
+      `INSERT INTO ${this.s}.signer_nonce (address, next_nonce) VALUES ($1, $2)
+       ON CONFLICT (address) DO UPDATE SET next_nonce = GREATEST(${this.s}.signer_nonce.next_nonce, EXCLUDED.next_nonce)
+       RETURNING next_nonce`,
+      [this.wallet.address.toLowerCase(), chain],
+    );
+    const nonce = Number(r.rows[0]!.next_nonce);
+    await tx.query(`UPDATE ${this.s}.signer_nonce SET next_nonce = $2 WHERE address = $1`, [
+      this.wallet.address.toLowerCase(),
+      nonce + 1,
+    ]);
+    return nonce;
+  }
+
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const f = await this.provider.getFeeData();
+    const maxPriorityFeePerGas = f.maxPriorityFeePerGas ?? 1_000_000_000n;
+    const maxFeePerGas = f.maxFeePerGas ?? (f.gasPrice ?? 1_000_000_000n) * 2n;
+    return { maxFeePerGas, maxPriorityFeePerGas };
+  }
+
+  private async mark(tx: Tx, jobId: string, status: string, detail: string): Promise<void> {
+    await tx.query(
+      `UPDATE ${this.s}.settlement_intents SET status = $2, detail = $3, updated_at = now() WHERE job_id = $1`,
+      [jobId, status, detail],
+    );
+  }
+}

@@ -1,0 +1,118 @@
+// Test-side helpers around the indexer: a schema per test, the follower driven in-process, and
+// fresh reads of the chain to compare the mirror with.
+import { Pool } from 'pg';
+import { requireStackVar, waitUntil } from '@starminer/testing';
+import { silentLogger } from '@starminer/eventing';
+import { type Deployments } from '@starminer/chain';
+import { buildIndexer, type Indexer } from '../../src/infra/indexer-runtime';
+import { JsonRpcClient, type RawLog } from '../../src/infra/json-rpc';
+
+export const databaseUrl = () => requireStackVar('DATABASE_URL');
+export const kafkaBrokers = () => requireStackVar('KAFKA_BROKERS').split(',');
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;
+}
+
+export function newPool(max = 5): Pool {
+  const pool = new Pool({ connectionString: databaseUrl(), max, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export async function newIndexer(
+  pool: Pool,
+  opts: {
+    schema: string;
+    rpcUrl: string;
+    deployments: Deployments;
+    confirmations?: number;
+    finalityDepth?: number;
+    batchBlocks?: number;
+    rpcTimeoutMs?: number;
+  },
+): Promise<Indexer> {
+  return buildIndexer({
+    pool,
+    schema: opts.schema,
+    rpcUrl: opts.rpcUrl,
+    deployments: opts.deployments,
+    confirmations: opts.confirmations ?? 0,
+    finalityDepth: opts.finalityDepth ?? 64,
+    batchBlocks: opts.batchBlocks ?? 500,
+    pollIntervalMs: 50,
+    rpcTimeoutMs: opts.rpcTimeoutMs ?? 10_000,
+    logger: { ...silentLogger, error: (m, f) => console.error(m, f) },
+  });
+}
+
+/** Steps the follower until its cursor reaches `target` (errors are retried, as the loop does). */
+export async function indexUntil(ix: Indexer, target: number, timeoutMs = 120_000): Promise<void> {
+  await waitUntil(
+    `indexer cursor at ${target}`,
+    async () => {
+      for (let i = 0; i < 1_000; i++) {
+        const r = await ix.follower.step().catch((e: unknown) => {
+          console.log('step error', e);
+          return 'error' as const;
+        });
+        if (r === 'halted') throw new Error(`halted: ${ix.follower.status.halted}`);
+        if ((ix.follower.status.cursor ?? -1) >= target && r !== 'reorg') return true;
+        if (r === 'idle' || r === 'error') break;
+      }
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 20 },
+  );
+}
+
+/** Every log of the StarMiner contracts from `from` to `to`, read fresh from the node. */
+export async function chainLogs(
+  rpcUrl: string,
+  d: Deployments,
+  from: number,
+  to: number,
+): Promise<RawLog[]> {
+  const rpc = new JsonRpcClient(rpcUrl, 60_000);
+  const addresses = Object.values(d.contracts).map((a) => a.toLowerCase());
+  const out: RawLog[] = [];
+  for (let a = from; a <= to; a += 2_000)
+    out.push(...(await rpc.getLogs(addresses, a, Math.min(to, a + 1_999))));
+  return out;
+}
+
+export interface LogKey {
+  blockNumber: number;
+  blockHash: string;
+  logIndex: number;
+  transactionHash: string;
+}
+
+export const rawKey = (l: RawLog): LogKey => ({
+  blockNumber: Number(BigInt(l.blockNumber)),
+  blockHash: l.blockHash.toLowerCase(),
+  logIndex: Number(BigInt(l.logIndex)),
+  transactionHash: l.transactionHash.toLowerCase(),
+});
+
+/** Mirrored logs (those the decoder knows), in chain order, by the same key. */
+export async function mirroredLogs(pool: Pool, schema: string): Promise<LogKey[]> {
+  const r = await pool.query<{
+    block_number: string;
+    block_hash: string;
+    log_index: number;
+    transaction_hash: string;
+  }>(
+    `SELECT block_number, block_hash, log_index, transaction_hash FROM "${schema}".chain_logs ORDER BY checkpoint`,
+  );
+  return r.rows.map((x) => ({
+    blockNumber: Number(x.block_number),
+    blockHash: x.block_hash,
+    logIndex: x.log_index,
+    transactionHash: x.transaction_hash,
+  }));
+}
+
+export async function dropSchema(pool: Pool, schema: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
