@@ -19,7 +19,6 @@ export function coreApi(kubeconfig: string): k8s.CoreV1Api {
   return kc.makeApiClient(k8s.CoreV1Api);
 }
 
-
 /** A kwok-managed GPU node as the device plugin and GPU feature discovery would present it. */
 export async function createGpuNode(core: k8s.CoreV1Api, s: GpuNodeSpec): Promise<k8s.V1Node> {
   const gpus = s.gpus ?? 8;
