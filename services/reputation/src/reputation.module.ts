@@ -41,10 +41,11 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
     const scores = new ScoreRepository(schema);
     const epochsEnabled =
       config.REPUTATION_EPOCH_SECONDS > 0 || fs.existsSync(config.DEPLOYMENTS_FILE);
-    const poster = epochsEnabled
+    const deployments = epochsEnabled ? readDeployments(config.DEPLOYMENTS_FILE) : undefined;
+    const poster = deployments
       ? new ValidatorKeyRootPoster(
           config.CHAIN_RPC_URL,
-          readDeployments(config.DEPLOYMENTS_FILE),
+          deployments,
           config.REPUTATION_VALIDATOR_KEY,
         )
       : undefined;
@@ -71,6 +72,11 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
         scores,
         new OutboxPublisher(schema, reputationEvents),
         model,
+        // stake and slashes count only from the Staking contract of the deployment rewards go to
+        deployments && {
+          chainId: String(deployments.chainId),
+          address: deployments.contracts.staking,
+        },
       ),
       runEpoch,
       epochIntervalMs: config.REPUTATION_EPOCH_SECONDS * 1000,
@@ -89,6 +95,7 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
       exclusionThresholdBps: model.exclusionThresholdBps,
       epochSeconds: config.REPUTATION_EPOCH_SECONDS,
       rewardDistributor: poster?.distributor,
+      staking: deployments?.contracts.staking,
     });
   }
 

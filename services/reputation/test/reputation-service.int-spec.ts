@@ -25,6 +25,7 @@ import {
   migrateEventing,
   withTransaction,
   type EventRegistry,
+  type JobEvent,
   type Producer,
   type TypedEvent,
 } from '@starminer/eventing';
@@ -47,12 +48,14 @@ let feedProducer: Producer;
 let feedRelay: OutboxRelay;
 let funder: StarMinerContracts;
 let distributorAddress: string;
+let stakingAddress: string;
 const feedSchema = `reputation_it_feed_${id}`;
 const schema = `reputation_it_${id}`;
 const faulty = Wallet.createRandom().address.toLowerCase();
 const reliable = Wallet.createRandom().address.toLowerCase();
 const slashed = Wallet.createRandom().address.toLowerCase();
 const clientWallet = Wallet.createRandom().address.toLowerCase();
+const outsider = Wallet.createRandom().address.toLowerCase();
 
 async function funded(): Promise<Wallet> {
   const w = Wallet.createRandom();
@@ -111,9 +114,10 @@ const gpu = { product: 'NVIDIA-H100-80GB-HBM3', count: 1, minVramMib: 0 };
 function jobRun(
   provider: string,
   end: 'fault' | 'success' | 'workload-error',
-): Array<{ key: string; event: eventsV1.JobSubmitted & { type: string } }> {
+): Array<{ key: string; event: JobEvent }> {
   const jobId = randomUUID();
   const p = placement(provider);
+  // only the fields the reputation service reads; the rest of the spec is left out
   const events = [
     {
       type: 'JobSubmitted',
@@ -149,17 +153,18 @@ function jobRun(
               : eventsV1.JobFailureKind.JOB_FAILURE_KIND_WORKLOAD_ERROR,
         },
   ];
-  return events.map((event) => ({ key: jobId, event: event as never }));
+  return events.map((event) => ({ key: jobId, event: event as JobEvent }));
 }
 
-const logRef = (block: number) => ({
+/** Where the chain-indexer would have seen the event: this run's Staking contract by default. */
+const logRef = (block: number, contract = stakingAddress) => ({
   chainId: '31337',
   blockNumber: String(block),
   blockHash: '0x',
   transactionHash: '0x',
   transactionIndex: 0,
   logIndex: 0,
-  contract: '0x',
+  contract,
 });
 
 beforeAll(async () => {
@@ -184,6 +189,7 @@ beforeAll(async () => {
     grants: [{ to: funderWallet.address, amount: 1_000_000n * AGPU }],
   });
   distributorAddress = deployments.contracts.rewardDistributor;
+  stakingAddress = deployments.contracts.staking;
   const deploymentsFile = path.join(
     fs.mkdtempSync(path.join(os.tmpdir(), 'reputation-it-')),
     'deployments.json',
@@ -231,7 +237,8 @@ beforeAll(async () => {
   // tables migrated and the consumer in its group before anything is published
   await waitUntil(
     'service ready',
-    async () => ((await fetch(`http://127.0.0.1:${service.httpPort}/readyz`)).ok ? true : undefined),
+    async () =>
+      (await fetch(`http://127.0.0.1:${service.httpPort}/readyz`)).ok ? true : undefined,
     { timeoutMs: 90_000 },
   );
 }, 120_000);
@@ -365,6 +372,17 @@ describe('reputation service', () => {
           totalStaked: { baseUnits: (5_000n * AGPU).toString() },
         },
       },
+      {
+        // another deployment's Staking contract on the same topic: not this protocol's stake
+        key: outsider,
+        event: {
+          type: 'Staked',
+          log: logRef(2, Wallet.createRandom().address),
+          provider: outsider,
+          amount: { baseUnits: (9_000n * AGPU).toString() },
+          totalStaked: { baseUnits: (9_000n * AGPU).toString() },
+        },
+      },
     ]);
     await waitUntil(
       'stake seen',
@@ -388,6 +406,10 @@ describe('reputation service', () => {
     await expect(call('getRewardProof', { account: faulty, epoch: proof.epoch })).rejects.toThrow(
       /NOT_FOUND|no posted epoch/,
     );
+    await expect(call('getRewardProof', { account: outsider, epoch: proof.epoch })).rejects.toThrow(
+      /NOT_FOUND|no posted epoch/,
+    );
+    // the only eligible stake of this deployment: the whole deposit
     expect(BigInt(proof.amount!.baseUnits)).toBe(1_000n * AGPU);
     const epoch = await funder.rewardDistributor.epochOf(BigInt(proof.epoch));
     expect(epoch.root).toBe(proof.merkleRoot);

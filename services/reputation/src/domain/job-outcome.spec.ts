@@ -62,7 +62,8 @@ describe('outcomeEvidence', () => {
       facts(),
       M,
     );
-    expect(lost[0]).toMatchObject({ kind: 'fault', cause: 'node-lost' });
+    // lost after 100 GPU-seconds, but the job reserved 2 GPUs x 600 s: it costs 1/3 unit
+    expect(lost[0]).toMatchObject({ kind: 'fault', cause: 'node-lost', weight: 1_200 / 3_600 });
     const never = outcomeEvidence(
       ref,
       placement,
@@ -79,11 +80,40 @@ describe('outcomeEvidence', () => {
     const gpu = outcomeEvidence(
       ref,
       placement,
-      { type: 'failed', gpuSeconds: 100, providerFault: true, reason: 'GpuError' },
-      facts(),
+      { type: 'failed', gpuSeconds: 10, providerFault: true, reason: 'GpuError' },
+      facts({ gpuCount: 1, maxDurationSeconds: 60 }),
       M,
     );
     expect(gpu[0]).toMatchObject({ kind: 'fault', cause: 'node-fault', weight: M.minFaultWeight });
+  });
+
+  it('weighs a fault as the job it lost, however early the loss', () => {
+    const f = facts({ gpuCount: 1, maxDurationSeconds: 7_200, estimatedRuntimeSeconds: 3_600 });
+    const lost = (gpuSeconds: number) =>
+      outcomeEvidence(
+        ref,
+        placement,
+        { type: 'failed', gpuSeconds, providerFault: true, reason: 'NodeLost' },
+        f,
+        M,
+      )[0];
+    const success = outcomeEvidence(ref, placement, { type: 'succeeded', gpuSeconds: 3_600 }, f, M);
+    // the estimate (1 GPU-hour), as much as the same job completed
+    expect(lost(60)).toMatchObject({ kind: 'fault', weight: 1 });
+    expect(lost(1_800)).toMatchObject({ kind: 'fault', weight: 1 });
+    expect(success[0]).toMatchObject({ kind: 'success', weight: 1 });
+    // ran past its estimate before the loss: what it ran
+    expect(lost(5_400)).toMatchObject({ kind: 'fault', weight: 1.5 });
+    // capped like a success
+    expect(
+      outcomeEvidence(
+        ref,
+        placement,
+        { type: 'failed', gpuSeconds: 0, providerFault: true, reason: 'NodeLost' },
+        facts({ gpuCount: 8, maxDurationSeconds: 86_400 }),
+        M,
+      )[0],
+    ).toMatchObject({ kind: 'fault', weight: M.maxJobWeight });
   });
 
   it('blames a timeout on the provider only when the workload did not get its time', () => {

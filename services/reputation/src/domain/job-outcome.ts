@@ -47,16 +47,28 @@ export function outcomeWeight(gpuSeconds: number, model: ReputationModel): numbe
 }
 
 /**
- * A fault costs at least what the client lost: the GPU-seconds it ran, or if it never ran the
- * time it reserved (gpus x limit), capped; never less than minFaultWeight.
+ * GPU-seconds a job was expected to take: GPUs x the estimate, or x the time limit when nobody
+ * estimated it. 0 when the job's facts are unknown.
+ */
+export function expectedGpuSeconds(facts: JobFacts | undefined): number {
+  if (!facts) return 0;
+  const seconds =
+    facts.estimatedRuntimeSeconds > 0 ? facts.estimatedRuntimeSeconds : facts.maxDurationSeconds;
+  return Math.max(0, facts.gpuCount) * Math.max(0, seconds);
+}
+
+/**
+ * A fault costs the job it lost: the larger of the GPU-seconds it ran and the GPU-seconds it was
+ * expected to take (the client reruns the whole job, and what ran before the loss is wasted), capped
+ * like a success and never less than minFaultWeight. A job lost early therefore weighs as much as
+ * the same job completed, so failing early is not cheaper than failing late or never starting.
  */
 export function faultWeight(
   gpuSeconds: number,
   facts: JobFacts | undefined,
   model: ReputationModel,
 ): number {
-  const reserved = facts ? facts.gpuCount * facts.maxDurationSeconds : 0;
-  const basis = gpuSeconds > 0 ? gpuSeconds : reserved;
+  const basis = Math.max(gpuSeconds, expectedGpuSeconds(facts));
   return Math.max(model.minFaultWeight, outcomeWeight(basis, model));
 }
 

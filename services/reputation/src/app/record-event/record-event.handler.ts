@@ -25,6 +25,12 @@ import { type ScoreRepository } from '../../infra/score-repository';
 
 export type ConsumedEvent = JobEvent | NodeEvent | ChainEvent;
 
+/** The Staking contract whose Staked, UnbondingStarted and Slashed events count. */
+export interface StakingContract {
+  chainId: string;
+  address: string;
+}
+
 const lower = (a: string): string => a.trim().toLowerCase();
 const amount = (t: { baseUnits: string } | undefined): bigint => {
   try {
@@ -54,7 +60,22 @@ export class RecordEventHandler {
     private readonly scores: ScoreRepository,
     private readonly outbox: OutboxPublisher<ReputationEvent>,
     private readonly model: ReputationModel,
+    /**
+     * The deployment's Staking contract. When set, stake and slash events of any other contract
+     * or chain (another deployment sharing the topic) are not this protocol's and are ignored;
+     * when unknown (no deployments file), every such event counts.
+     */
+    private readonly staking?: StakingContract,
   ) {}
+
+  private fromStaking(log: eventsV1.ChainLogRef | undefined): boolean {
+    if (!this.staking) return true;
+    return (
+      !!log &&
+      log.chainId === this.staking.chainId &&
+      lower(log.contract) === lower(this.staking.address)
+    );
+  }
 
   async handle(env: EventEnvelope<ConsumedEvent>, tx: Tx): Promise<void> {
     const at = env.occurredAt.getTime();
@@ -152,6 +173,7 @@ export class RecordEventHandler {
       }
       case 'Staked':
       case 'UnbondingStarted':
+        if (!this.fromStaking(e.log)) break;
         await this.evidence.setStake(
           tx,
           lower(e.provider),
@@ -161,6 +183,7 @@ export class RecordEventHandler {
         );
         break;
       case 'Slashed': {
+        if (!this.fromStaking(e.log)) break;
         const slashed = amount(e.amount);
         const left = amount(e.totalStaked);
         const provider = lower(e.provider);
