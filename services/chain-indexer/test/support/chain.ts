@@ -76,6 +76,38 @@ export async function mineAll(chain: TestChain): Promise<number> {
   }
 }
 
+/** fund() calls of `n` fresh jobs by the dev clients, with quotes signed by the pricing key. */
+export async function fundCalls(
+  fx: Fixture,
+  tag: string,
+  n: number,
+): Promise<{ from: string; to: string; data: string; jobId: string }[]> {
+  const now = BigInt(await fx.chain.now());
+  const quoteKey = devWallet(ACCOUNT.quoteSigner).signingKey;
+  const out: { from: string; to: string; data: string; jobId: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const client = addressOf(CLIENT_INDEXES[i % CLIENT_INDEXES.length]!);
+    const quote: Quote = {
+      jobId: jobIdOf(tag, i),
+      client,
+      pricePerGpuSecond: AGPU('0.0001'),
+      maxGpuSeconds: 1_000n,
+      tier: toBytes32('a100/eu-west/normal'),
+      maxDuration: 600n,
+      expiry: now + 86_400n,
+      nonce: BigInt(keccak256(toUtf8Bytes(`${tag}-nonce-${i}`))),
+    };
+    const signature = quoteKey.sign(quoteDigest(fx.domain, quote)).serialized;
+    out.push({
+      from: client,
+      to: fx.deployments.contracts.jobEscrow,
+      data: escrowIface.encodeFunctionData('fund', [quote.jobId, quote, signature]),
+      jobId: quote.jobId,
+    });
+  }
+  return out;
+}
+
 /**
  * `jobs` escrows funded, then each closed (even: settled with usage, odd: refunded): 2 x jobs
  * escrow events plus the deposits' Transfer logs, in few blocks.
@@ -86,36 +118,17 @@ export async function escrowActivity(
 ): Promise<{ jobIds: string[]; blocks: number }> {
   const chain = fx.chain;
   const escrow = fx.deployments.contracts.jobEscrow;
-  const now = BigInt(await chain.now());
-  const quoteKey = devWallet(ACCOUNT.quoteSigner).signingKey;
-  const jobIds: string[] = [];
-  const funds: { from: string; to: string; data: string }[] = [];
-  for (let i = 0; i < opts.jobs; i++) {
-    const client = addressOf(CLIENT_INDEXES[i % CLIENT_INDEXES.length]!);
-    const quote: Quote = {
-      jobId: jobIdOf(opts.tag, i),
-      client,
-      pricePerGpuSecond: AGPU('0.0001'),
-      maxGpuSeconds: 1_000n,
-      tier: toBytes32('a100/eu-west/normal'),
-      maxDuration: 600n,
-      expiry: now + 86_400n,
-      nonce: BigInt(keccak256(toUtf8Bytes(`${opts.tag}-nonce-${i}`))),
-    };
-    const signature = quoteKey.sign(quoteDigest(fx.domain, quote)).serialized;
-    jobIds.push(quote.jobId);
-    funds.push({
-      from: client,
-      to: escrow,
-      data: escrowIface.encodeFunctionData('fund', [quote.jobId, quote, signature]),
-    });
-  }
+  const funds = await fundCalls(fx, opts.tag, opts.jobs);
+  const jobIds = funds.map((f) => f.jobId);
   await chain.rpc('evm_setAutomine', [false]);
   let blocks = 0;
   try {
     const per = opts.txsPerBlock ?? 1_000;
     for (let i = 0; i < funds.length; i += per) {
-      await sendAll(chain, funds.slice(i, i + per));
+      await sendAll(
+        chain,
+        funds.slice(i, i + per).map(({ from, to, data }) => ({ from, to, data })),
+      );
       blocks += await mineAll(chain);
     }
     if (opts.close !== false) {

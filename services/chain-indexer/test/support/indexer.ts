@@ -46,6 +46,9 @@ export async function newIndexer(
   });
 }
 
+/** Errors seen by indexUntil's steps (retried like the follower's loop retries them). */
+export const stepErrors: string[] = [];
+
 /** Steps the follower until its cursor reaches `target` (errors are retried, as the loop does). */
 export async function indexUntil(ix: Indexer, target: number, timeoutMs = 120_000): Promise<void> {
   await waitUntil(
@@ -53,7 +56,7 @@ export async function indexUntil(ix: Indexer, target: number, timeoutMs = 120_00
     async () => {
       for (let i = 0; i < 1_000; i++) {
         const r = await ix.follower.step().catch((e: unknown) => {
-          console.log('step error', e);
+          stepErrors.push((e as Error).message);
           return 'error' as const;
         });
         if (r === 'halted') throw new Error(`halted: ${ix.follower.status.halted}`);
