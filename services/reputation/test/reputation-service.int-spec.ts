@@ -1,6 +1,7 @@
 // The reputation service against the local stack: job, node and chain events written to an
 // outbox and relayed to Kafka (the real wire format) move provider scores; a provider whose jobs
-// fail through node faults drops below the exclusion threshold while a reliable one rises; a
+// fail through node faults drops below the exclusion threshold while a reliable one rises, and
+// every change is read back as ReputationUpdated from starminer.reputation.v1; a
 // Slashed event shows in the score and its explanation; an epoch root lands on a freshly deployed
 // RewardDistributor and a provider claims its reward with the proof the service serves.
 import { randomUUID } from 'node:crypto';
@@ -20,13 +21,19 @@ import {
   KafkaJsBus,
   OutboxPublisher,
   OutboxRelay,
+  Topics,
   chainEvents,
+  decodeEnvelope,
   jobEvents,
   migrateEventing,
+  reputationEvents,
   withTransaction,
+  type Consumer,
+  type EventEnvelope,
   type EventRegistry,
   type JobEvent,
   type Producer,
+  type ReputationEvent,
   type TypedEvent,
 } from '@starminer/eventing';
 import { eventsV1, reputationV1 } from '@starminer/proto';
@@ -46,6 +53,9 @@ let feedPool: Pool;
 let feedBus: KafkaJsBus;
 let feedProducer: Producer;
 let feedRelay: OutboxRelay;
+let updatesConsumer: Consumer;
+/** ReputationUpdated envelopes read back from starminer.reputation.v1 for this run's providers. */
+const published: Array<EventEnvelope<ReputationEvent>> = [];
 let funder: StarMinerContracts;
 let distributorAddress: string;
 let stakingAddress: string;
@@ -216,6 +226,26 @@ beforeAll(async () => {
   });
   feedRelay.start();
 
+  const ours = new Set([faulty, reliable, slashed]);
+  updatesConsumer = feedBus.consumer({
+    groupId: `reputation-it-updates-${id}`,
+    fromBeginning: true,
+  });
+  await updatesConsumer.start([Topics.reputation], async (batch) => {
+    for (const m of batch.messages) {
+      if (!m.value) continue;
+      let env: EventEnvelope<ReputationEvent>;
+      try {
+        env = decodeEnvelope(reputationEvents, m.value);
+      } catch {
+        continue; // the topic is shared: another writer's message is not this run's concern
+      }
+      if (env.type === 'ReputationUpdated' && ours.has(env.event.provider)) published.push(env);
+    }
+    const last = batch.messages.at(-1);
+    if (last) await batch.commit(last.offset);
+  });
+
   const config = loadConfig({
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
@@ -244,6 +274,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await updatesConsumer?.stop();
   client?.close();
   await service?.stop('test done');
   await feedRelay?.stop();
@@ -310,6 +341,51 @@ describe('reputation service', () => {
       pool: `eu-west/it-${id}`,
       excluded: true,
     });
+  }, 120_000);
+
+  it('publishes ReputationUpdated on starminer.reputation.v1 for every score change', async () => {
+    const current = await score(faulty);
+    const overall = () =>
+      published.filter((e) => e.event.provider === faulty && e.event.pool === '');
+    // the last published update of the provider's overall score is the score the API serves
+    const last = await waitUntil(
+      'faulty provider update published',
+      async () => {
+        const l = overall().at(-1);
+        return l?.event.scoreBps === current.scoreBps ? l : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(last.event).toMatchObject({
+      provider: faulty,
+      excluded: true,
+      exclusionThresholdBps: 5_000,
+      model: 'default-v1',
+      jobsSucceeded: '0',
+      jobsFailedNodeFault: '5',
+    });
+    // one update per change, each starting where the previous ended, from the first fault on
+    const updates = overall();
+    expect(updates[0]!.event.previousScoreBps).toBe(0);
+    for (let i = 1; i < updates.length; i++)
+      expect(updates[i]!.event.previousScoreBps).toBe(updates[i - 1]!.event.scoreBps);
+    // the exclusion was caused by a JobFailed that is in the score's evidence
+    const crossing = updates.find((u) => u.event.excluded)!;
+    expect(crossing.event.causeType).toBe('JobFailed');
+    const x = await call<reputationV1.ExplainScoreRequest, reputationV1.ExplainScoreResponse>(
+      'explainScore',
+      { provider: faulty, pool: '', evidenceLimit: 0 },
+    );
+    expect(x.evidence.filter((e) => e.kind === 'fault').map((e) => e.eventId)).toContain(
+      crossing.event.causeEventId,
+    );
+    // the pool's score is published too
+    expect(
+      published.some(
+        (e) =>
+          e.event.provider === faulty && e.event.pool === `eu-west/it-${id}` && e.event.excluded,
+      ),
+    ).toBe(true);
   }, 120_000);
 
   it('shows a Slashed chain event in the score and its explanation', async () => {
