@@ -22,20 +22,25 @@ describe('GrpcServer', () => {
     });
 
   // A test double of the service's handlers, answering from a fixed table.
+  // fromPartial keeps this double independent of fields the real service adds later.
   const scores: Record<string, reputationV1.ProviderScore> = {
-    '0xabc': {
+    '0xabc': reputationV1.ProviderScore.fromPartial({
       provider: '0xabc',
       scoreBps: 9_500,
       jobsSucceeded: '9007199254740993',
       jobsFailed: '0',
       slashes: '0',
       updatedAt: '2030-01-01T00:00:00.000Z',
-    },
+    }),
   };
+  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<never>) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not served by this double' }, null);
   const implementation: reputationV1.ReputationServiceServer = {
     getScore: (call, callback) => callback(null, { score: scores[call.request.provider] }),
     listScores: (_call, callback) =>
       callback(null, { scores: Object.values(scores), nextPageToken: '' }),
+    explainScore: unimplemented,
+    getRewardProof: unimplemented,
   };
 
   const server = new GrpcServer({
@@ -68,8 +73,10 @@ describe('GrpcServer', () => {
     const metadata = new grpc.Metadata();
     metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     const reply = await new Promise<reputationV1.GetScoreResponse>((resolve, reject) =>
-      client.getScore({ provider: '0xabc' }, metadata, (err, res) =>
-        err ? reject(err) : resolve(res),
+      client.getScore(
+        reputationV1.GetScoreRequest.fromPartial({ provider: '0xabc' }),
+        metadata,
+        (err, res) => (err ? reject(err) : resolve(res)),
       ),
     );
     client.close();
