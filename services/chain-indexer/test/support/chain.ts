@@ -81,6 +81,8 @@ export async function fundCalls(
   fx: Fixture,
   tag: string,
   n: number,
+  /** On-chain job ids to use (e.g. from service UUIDs); derived from the tag otherwise. */
+  jobIds?: string[],
 ): Promise<{ from: string; to: string; data: string; jobId: string }[]> {
   const now = BigInt(await fx.chain.now());
   const quoteKey = devWallet(ACCOUNT.quoteSigner).signingKey;
@@ -88,7 +90,7 @@ export async function fundCalls(
   for (let i = 0; i < n; i++) {
     const client = addressOf(CLIENT_INDEXES[i % CLIENT_INDEXES.length]!);
     const quote: Quote = {
-      jobId: jobIdOf(tag, i),
+      jobId: jobIds?.[i] ?? jobIdOf(tag, i),
       client,
       pricePerGpuSecond: AGPU('0.0001'),
       maxGpuSeconds: 1_000n,

@@ -1,0 +1,179 @@
+// The settlement signer end to end on a private anvil, Postgres and Kafka: a JobSucceeded event
+// delivered twice (same event id: a redelivery) plus a second terminal event of the same job,
+// and a restarted signer: exactly one settlement transaction is sent, the mirror confirms it,
+// and the indexer publishes EscrowSettled.
+import { randomUUID } from 'node:crypto';
+import { type Pool } from 'pg';
+import { jobIdFromUuid } from '@starminer/chain';
+import {
+  completeEnvelope,
+  encodeEnvelope,
+  EventConsumer,
+  KafkaJsBus,
+  silentLogger,
+  starminerRegistry,
+  Topics,
+  type StarminerEvent,
+} from '@starminer/eventing';
+import { eventsV1 } from '@starminer/proto';
+import { waitUntil } from '@starminer/testing';
+import { RecordSettlementIntentHandler } from '../src/app/settle-job/record-intent.handler';
+import { DEV_SETTLER_KEY } from '../src/config';
+import { SettlementSigner } from '../src/infra/settlement-signer';
+import {
+  ACCOUNT,
+  addressOf,
+  AGPU,
+  fundCalls,
+  headNumber,
+  privateChain,
+  PROVIDER_INDEX,
+  type Fixture,
+} from './support/chain';
+import {
+  dropSchema,
+  indexUntil,
+  kafkaBrokers,
+  newIndexer,
+  newPool,
+  uniqueName,
+} from './support/indexer';
+
+describe('the settlement signer', () => {
+  let fx: Fixture;
+  let pool: Pool;
+  let schema: string;
+  const bus = () =>
+    new KafkaJsBus({ clientId: 'ci-settle', brokers: kafkaBrokers(), logger: silentLogger });
+
+  beforeAll(async () => {
+    fx = await privateChain();
+    pool = newPool(10);
+    schema = uniqueName('ci_settle');
+  });
+  afterAll(async () => {
+    await dropSchema(pool, schema);
+    await pool.end();
+    await fx.chain.stop();
+  });
+
+  it('sends exactly one transaction for a settlement requested twice, and across a restart', async () => {
+    const ix = await newIndexer(pool, {
+      schema,
+      rpcUrl: fx.chain.url,
+      deployments: fx.deployments,
+    });
+    // Fund a job whose on-chain id is the service job id (a UUID).
+    const uuid = randomUUID();
+    const [call] = await fundCalls(fx, 'settle', 1, [jobIdFromUuid(uuid)]);
+    await fx.chain.rpc('eth_sendTransaction', [
+      { from: call!.from, to: call!.to, data: call!.data },
+    ]);
+    await indexUntil(ix, await headNumber(fx.chain));
+
+    const settler = addressOf(ACCOUNT.settler);
+    const nonceBefore = await fx.chain.provider.getTransactionCount(settler, 'latest');
+
+    // The signer's consumer on starminer.job.v1 (a group of its own) and the signer.
+    const b = bus();
+    await b.ensureTopics([{ topic: Topics.job }]);
+    const record = new RecordSettlementIntentHandler(schema);
+    const consumer = new EventConsumer<StarminerEvent>({
+      bus: b,
+      pool,
+      schema,
+      groupId: uniqueName('ci-settle'),
+      topics: [Topics.job],
+      registry: starminerRegistry(),
+      logger: silentLogger,
+      handler: (env, tx) => record.handle(env, tx),
+    });
+    await consumer.start();
+    const signerOpts = {
+      pool,
+      schema,
+      rpcUrl: fx.chain.url,
+      deployments: fx.deployments,
+      privateKey: DEV_SETTLER_KEY,
+      bumpAfterMs: 60_000,
+      pollIntervalMs: 50,
+      logger: silentLogger,
+    };
+    let signer = new SettlementSigner(signerOpts);
+
+    const registry = starminerRegistry();
+    const succeeded: StarminerEvent = {
+      ...eventsV1.JobSucceeded.fromPartial({
+        jobId: uuid,
+        clientId: 'tenant-1',
+        placement: {
+          provider: addressOf(PROVIDER_INDEX).toLowerCase(),
+          region: 'eu-west',
+          pool: 'h100',
+        },
+        usage: { gpuSeconds: '600', cost: { baseUnits: (AGPU('0.0001') * 600n).toString() } },
+      }),
+      type: 'JobSucceeded',
+    };
+    const env = completeEnvelope(registry, uuid, 9, succeeded);
+    const message = {
+      topic: Topics.job,
+      key: uuid,
+      value: encodeEnvelope(registry, env),
+      headers: { 'event-id': env.eventId },
+    };
+    const producer = b.producer();
+    await producer.connect();
+    // The same event twice (a redelivery), and a second terminal event of the same job.
+    const second = completeEnvelope(registry, uuid, 10, { ...succeeded });
+    await producer.send([
+      message,
+      message,
+      { ...message, value: encodeEnvelope(registry, second) },
+    ]);
+
+    await waitUntil('intent recorded', async () => {
+      const r = await pool.query(`SELECT 1 FROM "${schema}".settlement_intents WHERE job_id = $1`, [
+        jobIdFromUuid(uuid),
+      ]);
+      return r.rowCount ? true : undefined;
+    });
+    await signer.pass();
+    // Restart: a fresh signer over the same tables before the transaction is even mined-and-mirrored.
+    await signer.stop();
+    signer = new SettlementSigner(signerOpts);
+    await signer.pass();
+    await signer.pass();
+
+    // The indexer mirrors the settlement: only that confirms the intent.
+    await waitUntil('settlement mirrored and confirmed', async () => {
+      await indexUntil(ix, await headNumber(fx.chain));
+      await signer.pass();
+      const r = await pool.query<{ status: string }>(
+        `SELECT status FROM "${schema}".settlement_intents WHERE job_id = $1`,
+        [jobIdFromUuid(uuid)],
+      );
+      return r.rows[0]?.status === 'confirmed' ? true : undefined;
+    });
+    await signer.pass();
+    await signer.stop();
+    await consumer.stop();
+    await producer.disconnect();
+    await b.close();
+
+    const nonceAfter = await fx.chain.provider.getTransactionCount(settler, 'latest');
+    expect(nonceAfter - nonceBefore).toBe(1);
+    const txs = await pool.query(`SELECT tx_hash FROM "${schema}".settlement_txs`);
+    expect(txs.rowCount).toBe(1);
+    const escrow = await pool.query(
+      `SELECT status, gpu_seconds::text FROM "${schema}".escrows WHERE job_id = $1`,
+      [jobIdFromUuid(uuid)],
+    );
+    expect(escrow.rows).toEqual([{ status: 'settled', gpu_seconds: '600' }]);
+    const announced = await pool.query(
+      `SELECT count(*) AS n FROM "${schema}".outbox WHERE headers->>'event-type' = 'EscrowSettled' AND message_key = $1`,
+      [uuid],
+    );
+    expect(Number(announced.rows[0].n)).toBe(1);
+  });
+});
