@@ -1,0 +1,150 @@
+// The built service (`node services/chain-indexer/dist/main.js`) against a private anvil, the
+// stack's Postgres and Kafka: it becomes ready, mirrors an escrow, and the query script answers
+// GetEscrow, GetStake, GetProvider and paged token-flow history over gRPC.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeDeployments } from '@starminer/chain';
+import { waitUntil } from '@starminer/testing';
+import {
+  ServiceProcess,
+  httpGet,
+  repoRoot,
+} from '../../../libs/service-kit/test/support/service-process';
+import {
+  addressOf,
+  escrowActivity,
+  privateChain,
+  PROVIDER_INDEX,
+  type Fixture,
+} from './support/chain';
+import { databaseUrl, dropSchema, kafkaBrokers, newPool, uniqueName } from './support/indexer';
+
+function query(grpcPort: number, ...args: string[]): Record<string, unknown> {
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(repoRoot, 'services/chain-indexer/scripts/query.js'),
+      ...args,
+      '--addr',
+      `127.0.0.1:${grpcPort}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+describe('the chain-indexer service', () => {
+  let fx: Fixture;
+  let svc: ServiceProcess | undefined;
+  const schema = uniqueName('ci_service');
+
+  beforeAll(async () => {
+    execFileSync(path.join(repoRoot, 'node_modules/.bin/tsc'), ['-b', 'services/chain-indexer'], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    });
+    fx = await privateChain();
+  });
+
+  afterAll(async () => {
+    if (svc?.alive()) {
+      svc.signal('SIGTERM');
+      await svc.exited;
+    }
+    const pool = newPool();
+    await dropSchema(pool, schema);
+    await pool.end();
+    await fx.chain.stop();
+  });
+
+  it('serves the mirror over gRPC', async () => {
+    const { jobIds } = await escrowActivity(fx, { jobs: 30, tag: 'service', txsPerBlock: 10 });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ci-svc-')), 'deployments.json');
+    writeDeployments(file, fx.deployments);
+    svc = new ServiceProcess('chain-indexer', {
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      DATABASE_URL: databaseUrl(),
+      DATABASE_SCHEMA: schema,
+      CHAIN_RPC_URL: fx.chain.url,
+      DEPLOYMENTS_FILE: file,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      CHAIN_CONFIRMATIONS: '0',
+      CHAIN_POLL_INTERVAL_MS: '100',
+      SETTLEMENT_CONSUMER_GROUP: uniqueName('ci-service-settle'),
+    });
+    const { httpPort, grpcPort } = await svc.started();
+    const ready = await waitUntil('readyz 200', async () => {
+      const r = await httpGet(httpPort, '/readyz');
+      return r.status === 200 ? r : undefined;
+    });
+    expect(JSON.parse(ready.body).checks.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['postgres', 'chain-rpc', 'chain-follower']),
+    );
+
+    const settled = jobIds[0]!;
+    let lastQueryError = '';
+    const escrow = await waitUntil('escrow mirrored', () => {
+      try {
+        const r = query(grpcPort, 'escrow', settled) as { escrow: { status: string } };
+        return r.escrow.status === 'ESCROW_STATUS_RELEASED' ? r : undefined;
+      } catch (err) {
+        lastQueryError = (err as Error).message;
+        return undefined;
+      }
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; last query error: ${lastQueryError}`);
+    });
+    expect(escrow).toMatchObject({
+      escrow: {
+        chainJobId: settled,
+        gpuSeconds: '100',
+        provider: addressOf(PROVIDER_INDEX).toLowerCase(),
+      },
+      cursor: { chainId: '31337' },
+    });
+
+    const provider = addressOf(PROVIDER_INDEX);
+    expect(query(grpcPort, 'provider', provider)).toMatchObject({
+      provider: { roles: ['PARTICIPANT_ROLE_PROVIDER'], regions: ['eu-west'], active: true },
+    });
+    expect(query(grpcPort, 'stake', provider)).toMatchObject({
+      stake: { staked: { baseUnits: '100000000000000000000' } },
+    });
+
+    // The job's flows: deposit, then payout, client refund and fee credits.
+    const flows = query(grpcPort, 'flows-by-job', settled) as { flows: { kind: string }[] };
+    expect(flows.flows.map((f) => f.kind)).toEqual([
+      'TOKEN_FLOW_KIND_TRANSFER',
+      'TOKEN_FLOW_KIND_ESCROW_CREDIT',
+      'TOKEN_FLOW_KIND_ESCROW_CREDIT',
+      'TOKEN_FLOW_KIND_PROTOCOL_FEE',
+    ]);
+    // Paging by cursor walks the provider's history without overlap.
+    const seen: string[] = [];
+    let token = '';
+    do {
+      const page = query(
+        grpcPort,
+        'flows-by-address',
+        provider,
+        '--page-size',
+        '4',
+        ...(token ? ['--page-token', token] : []),
+      ) as {
+        flows: { cursor: string }[];
+        nextPageToken: string;
+      };
+      seen.push(...page.flows.map((f) => f.cursor));
+      token = page.nextPageToken;
+    } while (token);
+    expect(seen.length).toBe(new Set(seen).size);
+    expect([...seen].sort()).toEqual(seen);
+    expect(seen.length).toBeGreaterThanOrEqual(15 + 1);
+
+    svc.signal('SIGTERM');
+    expect((await svc.exited).code).toBe(0);
+  });
+});
