@@ -58,18 +58,62 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     });
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    const { pool, schema } = this.database;
+  private stopped = false;
+  private startError: string | undefined;
+  private readonly started = { follower: false, relay: false, consumer: false, signer: false };
+
+  onApplicationBootstrap(): void {
     const c = this.config;
     if (c.SETTLER_PRIVATE_KEY === DEV_SETTLER_KEY && this.deployments.chainId !== 31337) {
       throw new Error(
         'SETTLER_PRIVATE_KEY is the public anvil dev key: refused on a chain other than 31337',
       );
     }
-    await migrateChainIndexer(pool, schema);
     const follow = c.CHAIN_INDEXER_MODE !== 'signer';
     const sign = c.CHAIN_INDEXER_MODE !== 'follower';
+    // Registered before anything is reachable: the service starts without its dependencies and
+    // reports not ready (naming what it waits for) until the background start completes.
     if (follow) {
+      this.readiness.register({
+        name: 'chain-follower',
+        check: () =>
+          this.follower
+            ? this.follower.readiness().check()
+            : Promise.reject(new Error(`not started: ${this.startError ?? 'starting'}`)),
+      });
+    }
+    if (sign) {
+      this.readiness.register({
+        name: 'settlement-signer',
+        check: () =>
+          this.consumer && this.started.signer
+            ? this.consumer.readiness().check()
+            : Promise.reject(new Error(`not started: ${this.startError ?? 'starting'}`)),
+      });
+    }
+    void this.startWithRetry(follow, sign);
+  }
+
+  /** Starts each part once; a part whose dependency is down is retried with backoff. */
+  private async startWithRetry(follow: boolean, sign: boolean): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.startParts(follow, sign);
+        this.startError = undefined;
+        return;
+      } catch (err) {
+        this.startError = (err as Error).message;
+        this.logger.warn('chain-indexer could not start yet; retrying', { err, attempt });
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async startParts(follow: boolean, sign: boolean): Promise<void> {
+    const { pool, schema } = this.database;
+    const c = this.config;
+    await migrateChainIndexer(pool, schema);
+    if (follow && !this.started.follower) {
       const ix = await buildIndexer({
         pool,
         schema,
@@ -82,11 +126,16 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         rpcTimeoutMs: c.CHAIN_RPC_TIMEOUT_MS,
         logger: this.logger,
       });
+      if (this.stopped) return;
       this.follower = ix.follower;
-      this.readiness.register(ix.follower.readiness());
+      ix.follower.start();
+      this.started.follower = true;
+    }
+    if (follow && !this.started.relay) {
       await this.bus.ensureTopics([{ topic: Topics.chain }]);
-      this.producer = this.bus.producer();
+      this.producer ??= this.bus.producer();
       await this.producer.connect();
+      if (this.stopped) return;
       this.relay = new OutboxRelay({
         pool,
         leaseConnection: {
@@ -99,19 +148,9 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         pollIntervalMs: 200,
       });
       this.relay.start();
-      ix.follower.start();
+      this.started.relay = true;
     }
-    if (sign) {
-      this.signer = new SettlementSigner({
-        pool,
-        schema,
-        rpcUrl: c.CHAIN_RPC_URL,
-        deployments: this.deployments,
-        privateKey: c.SETTLER_PRIVATE_KEY,
-        bumpAfterMs: c.SETTLEMENT_BUMP_AFTER_MS,
-        pollIntervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
-        logger: this.logger,
-      });
+    if (sign && !this.started.consumer) {
       const record = new RecordSettlementIntentHandler(schema);
       await this.bus.ensureTopics([{ topic: Topics.job }]);
       this.consumer = new EventConsumer({
@@ -125,13 +164,27 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         handler: (env, tx) => record.handle(env, tx),
       });
       await this.consumer.start();
-      this.readiness.register(this.consumer.readiness());
+      this.started.consumer = true;
+    }
+    if (sign && !this.started.signer && !this.stopped) {
+      this.signer = new SettlementSigner({
+        pool,
+        schema,
+        rpcUrl: c.CHAIN_RPC_URL,
+        deployments: this.deployments,
+        privateKey: c.SETTLER_PRIVATE_KEY,
+        bumpAfterMs: c.SETTLEMENT_BUMP_AFTER_MS,
+        pollIntervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
+        logger: this.logger,
+      });
       this.signer.start();
+      this.started.signer = true;
       this.logger.info('settlement signer started', { settler: this.signer.address });
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     await this.follower?.stop();
     await this.signer?.stop();
     await this.consumer?.stop().catch(() => undefined);
