@@ -54,7 +54,12 @@ describe('an indexer killed during a 5,000-block backfill', () => {
       for (;;) {
         const child = startChild([databaseUrl(), schema, fx.chain.url, file, '40']);
         const exited = new Promise((r) => child.once('exit', r));
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
+        // Kill at a random moment after it started indexing (or earlier if it is slow to start).
+        await Promise.race([
+          new Promise((r) => child.stdout?.once('data', r)),
+          new Promise((r) => setTimeout(r, 3_000)),
+        ]);
+        await new Promise((r) => setTimeout(r, Math.random() * 400));
         child.kill('SIGKILL');
         await exited;
         kills++;

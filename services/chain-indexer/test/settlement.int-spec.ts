@@ -155,6 +155,32 @@ describe('the settlement signer', () => {
       );
       return r.rows[0]?.status === 'confirmed' ? true : undefined;
     });
+    // A settlement the contract would refuse (the provider is not active) is recorded as failed
+    // with the contract's reason, and never sent.
+    const refused = randomUUID();
+    const [call2] = await fundCalls(fx, 'refused', 1, [jobIdFromUuid(refused)]);
+    await fx.chain.rpc('eth_sendTransaction', [
+      { from: call2!.from, to: call2!.to, data: call2!.data },
+    ]);
+    const outsider = addressOf(ACCOUNT.outsider).toLowerCase();
+    const refusedEnv = completeEnvelope(registry, refused, 9, {
+      ...succeeded,
+      jobId: refused,
+      placement: { provider: outsider, region: 'eu-west', pool: 'h100', node: '' },
+    } as StarminerEvent);
+    await producer.send([
+      { topic: Topics.job, key: refused, value: encodeEnvelope(registry, refusedEnv) },
+    ]);
+    const failed = await waitUntil('refused settlement recorded as failed', async () => {
+      await signer.pass();
+      const r = await pool.query<{ status: string; detail: string }>(
+        `SELECT status, detail FROM "${schema}".settlement_intents WHERE job_id = $1`,
+        [jobIdFromUuid(refused)],
+      );
+      return r.rows[0]?.status === 'failed' ? r.rows[0] : undefined;
+    });
+    expect(failed.detail).toMatch(/^ProviderNotActive\(/);
+
     await signer.pass();
     await signer.stop();
     await consumer.stop();
@@ -164,6 +190,7 @@ describe('the settlement signer', () => {
     const nonceAfter = await fx.chain.provider.getTransactionCount(settler, 'latest');
     expect(nonceAfter - nonceBefore).toBe(1);
     const txs = await pool.query(`SELECT tx_hash FROM "${schema}".settlement_txs`);
+    // One settlement transaction in all: none twice for the first job, none for the refused one.
     expect(txs.rowCount).toBe(1);
     const escrow = await pool.query(
       `SELECT status, gpu_seconds::text FROM "${schema}".escrows WHERE job_id = $1`,

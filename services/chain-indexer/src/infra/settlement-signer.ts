@@ -1,6 +1,11 @@
 import { type Pool } from 'pg';
 import { JsonRpcProvider, Transaction, Wallet, type TransactionRequest } from 'ethers';
-import { JobEscrow__factory, type Deployments } from '@starminer/chain';
+import {
+  decodeContractError,
+  JobEscrow__factory,
+  revertData,
+  type Deployments,
+} from '@starminer/chain';
 import { quoteSchema, withTransaction, type Tx } from '@starminer/eventing';
 import {
   bumpedFees,
@@ -172,6 +177,19 @@ export class SettlementSigner {
                   action.gpuSeconds,
                 ])
               : this.escrow.interface.encodeFunctionData('refund', [jobId]);
+          if (step.kind === 'send') {
+            // Simulate first: a settlement the contract refuses (provider not active, job not
+            // open) is a decision for a person, not something to resend every pass.
+            const refusal = await this.refusal(data);
+            if (refusal) {
+              await this.mark(tx, jobId, 'failed', refusal);
+              this.o.logger.error('settlement refused by the contract; not sent', {
+                jobId,
+                reason: refusal,
+              });
+              return undefined;
+            }
+          }
           const market = await this.fees();
           const fees =
             step.kind === 'bump' && last
@@ -226,6 +244,23 @@ export class SettlementSigner {
     });
     // Broadcast only after the signed bytes are committed: a crash here rebroadcasts them later.
     if (toBroadcast) await this.broadcast(toBroadcast);
+  }
+
+  /** The contract's reason to refuse `data` from the settler now, or undefined if it would pass. */
+  private async refusal(data: string): Promise<string | undefined> {
+    try {
+      await this.provider.call({
+        from: this.wallet.address,
+        to: this.o.deployments.contracts.jobEscrow,
+        data,
+      });
+      return undefined;
+    } catch (err) {
+      const decoded = decodeContractError(err);
+      if (decoded) return `${decoded.name}(${decoded.args.map(String).join(', ')})`;
+      if (revertData(err) !== undefined) return `reverted: ${(err as Error).message}`;
+      throw err; // not a revert: the node is unreachable or similar, retry next pass
+    }
   }
 
   private async broadcast(raw: string): Promise<void> {
