@@ -35,3 +35,10 @@ export { PostgresDatabase } from './readiness/postgres-database';
 export { Metrics } from './metrics/metrics';
 export { GrpcServer, type GrpcServiceRegistration } from './grpc/grpc-server';
 export { ServiceKitModule, SERVICE_CONFIG } from './kit.module';
+export {
+  chainRpcUrl,
+  consumerGroup,
+  deploymentsFile,
+  kafkaBrokers,
+  privateKey,
+} from './config/platform-vars';

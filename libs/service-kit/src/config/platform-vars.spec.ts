@@ -1,0 +1,38 @@
+import { defineConfig } from './define-config';
+import { consumerGroup, deploymentsFile, kafkaBrokers, privateKey } from './platform-vars';
+
+const KEY = `0x${'ab'.repeat(32)}`;
+const parse = defineConfig('test', {
+  KAFKA_BROKERS: kafkaBrokers(),
+  GROUP: consumerGroup('svc'),
+  DEPLOYMENTS_FILE: deploymentsFile(),
+  SIGNER_KEY: privateKey({ role: 'signer', default: KEY }),
+});
+
+describe('platform variables', () => {
+  it('accepts well-formed values and applies defaults', () => {
+    const config = parse({ KAFKA_BROKERS: 'a:1,b:2', DEPLOYMENTS_FILE: '/x.json' });
+    expect(config).toEqual({
+      KAFKA_BROKERS: 'a:1,b:2',
+      GROUP: 'svc',
+      DEPLOYMENTS_FILE: '/x.json',
+      SIGNER_KEY: KEY,
+    });
+  });
+
+  it('names each bad variable and never shows a key, given or default', () => {
+    let message = '';
+    try {
+      parse({ KAFKA_BROKERS: 'nohost', GROUP: 'a b', SIGNER_KEY: '0x1234-secret' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('KAFKA_BROKERS="nohost"');
+    expect(message).toContain('a comma-separated host:port list');
+    expect(message).toContain('GROUP="a b"');
+    expect(message).toContain('DEPLOYMENTS_FILE');
+    expect(message).toContain('the signer key: a 0x-prefixed 32-byte hex private key');
+    expect(message).not.toContain('secret');
+    expect(message).not.toContain(KEY.slice(2));
+  });
+});
