@@ -1,41 +1,28 @@
 import { devRoleWallet } from '@starminer/chain';
 import {
   type ConfigOf,
-  type EnvVar,
+  chainRpcUrl,
+  consumerGroup,
   defineConfig,
+  deploymentsFile,
   int,
+  kafkaBrokers,
   oneOf,
+  privateKey,
   serviceConfigSchema,
-  str,
-  url,
 } from '@starminer/service-kit';
 
 /** anvil's dev settler key (public: local chains only; refused on any other chain at start). */
 export const DEV_SETTLER_KEY = devRoleWallet('settler').privateKey;
 
-function privateKey(opts: { default: string }): EnvVar<string> {
-  const inner = str({
-    default: opts.default,
-    pattern: /^0x[0-9a-fA-F]{64}$/,
-    describe: 'a 0x-prefixed 32-byte hex private key',
-  });
-  // A malformed key must not reach the logs either.
-  return { ...inner, redact: () => '***' };
-}
-
 const schema = {
   ...serviceConfigSchema({ service: 'chain-indexer', httpPort: 8086, grpcPort: 9096 }),
   /** JSON-RPC endpoint of the EVM node the indexer follows. */
-  CHAIN_RPC_URL: url({ protocols: ['http', 'https'] }),
+  CHAIN_RPC_URL: chainRpcUrl(),
   /** Deployments file written by the contracts' deploy command: addresses and the start block. */
-  DEPLOYMENTS_FILE: str({
-    describe: 'path of the deployments JSON written by `npm run deploy -w @starminer/contracts`',
-  }),
-  /** Kafka bootstrap servers, comma-separated host:port (outbox relay and the settlement consumer). */
-  KAFKA_BROKERS: str({
-    pattern: /^[^,\s]+(,[^,\s]+)*$/,
-    describe: 'comma-separated host:port list',
-  }),
+  DEPLOYMENTS_FILE: deploymentsFile(),
+  /** Kafka brokers of the outbox relay and the settlement consumer. */
+  KAFKA_BROKERS: kafkaBrokers(),
   /** Blocks a log must be buried under before it is mirrored and published (0 = at the head). */
   CHAIN_CONFIRMATIONS: int({ default: 2, min: 0, max: 1_000 }),
   /** Blocks under the head trusted as final when the node's `finalized` tag reports less. */
@@ -45,10 +32,10 @@ const schema = {
   CHAIN_POLL_INTERVAL_MS: int({ default: 1_000, min: 10, max: 60_000 }),
   CHAIN_RPC_TIMEOUT_MS: int({ default: 10_000, min: 100, max: 120_000 }),
   /** The settler key: the only chain signing key of the platform. */
-  SETTLER_PRIVATE_KEY: privateKey({ default: DEV_SETTLER_KEY }),
+  SETTLER_PRIVATE_KEY: privateKey({ role: 'settler', default: DEV_SETTLER_KEY }),
   /** Which parts run in this process: the follower, the settlement signer, or both. */
   CHAIN_INDEXER_MODE: oneOf(['all', 'follower', 'signer'] as const, 'all'),
-  SETTLEMENT_CONSUMER_GROUP: str({ default: 'chain-indexer.settlement' }),
+  SETTLEMENT_CONSUMER_GROUP: consumerGroup('chain-indexer.settlement'),
   /** A settlement transaction pending this long is replaced with higher fees. */
   SETTLEMENT_BUMP_AFTER_MS: int({ default: 30_000, min: 100, max: 3_600_000 }),
   SETTLEMENT_POLL_INTERVAL_MS: int({ default: 1_000, min: 10, max: 60_000 }),

@@ -2,38 +2,21 @@ import path from 'node:path';
 import { devRoleWallet } from '@starminer/chain';
 import {
   type ConfigOf,
-  type EnvVar,
+  consumerGroup,
   defineConfig,
+  deploymentsFile,
+  kafkaBrokers,
   oneOf,
+  privateKey,
   serviceConfigSchema,
   str,
 } from '@starminer/service-kit';
 
-/** The pricing key: a 32-byte hex private key, never shown in errors. */
-function privateKey(): EnvVar<string> {
-  return {
-    accepted:
-      'a 0x-prefixed 32-byte hex private key (default: the local-chain dev pricing key, dev account 2)',
-    redact: () => '(redacted)',
-    parse: (raw) => {
-      if (raw === undefined || raw === '')
-        return { ok: true, value: devRoleWallet('quoteSigner').privateKey };
-      return /^0x[0-9a-fA-F]{64}$/.test(raw.trim())
-        ? { ok: true, value: raw.trim() }
-        : { ok: false, problem: 'has the wrong form' };
-    },
-  };
-}
-
 const schema = {
   ...serviceConfigSchema({ service: 'pricing', httpPort: 8082, grpcPort: 9092 }),
-  /** Kafka bootstrap servers, comma-separated host:port. */
-  KAFKA_BROKERS: str({
-    pattern: /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/,
-    describe: 'comma-separated host:port list',
-  }),
+  KAFKA_BROKERS: kafkaBrokers(),
   /** Consumer group of the node and job event consumer. */
-  PRICING_CONSUMER_GROUP: str({ default: 'pricing', pattern: /^[A-Za-z0-9._-]+$/ }),
+  PRICING_CONSUMER_GROUP: consumerGroup('pricing'),
   /** The pricing policy (YAML or JSON). */
   PRICING_POLICY_FILE: str({
     default: path.resolve(__dirname, '../config/pricing-policy.yaml'),
@@ -42,12 +25,9 @@ const schema = {
   /** Which PricingStrategy sets the published prices. */
   PRICING_STRATEGY: oneOf(['mtp', 'flat'] as const, 'mtp'),
   /** Key that signs quotes; must hold QUOTE_SIGNER_ROLE on the JobEscrow. */
-  PRICING_KEY: privateKey(),
+  PRICING_KEY: privateKey({ role: 'pricing', default: devRoleWallet('quoteSigner').privateKey }),
   /** Where the contracts are (chain id and JobEscrow address for the EIP-712 domain). */
-  DEPLOYMENTS_FILE: str({
-    default: '/tmp/starminer-run/deployments.json',
-    describe: 'path of the deployments file the contracts deploy command writes',
-  }),
+  DEPLOYMENTS_FILE: deploymentsFile({ default: '/tmp/starminer-run/deployments.json' }),
 };
 
 export type PricingConfig = ConfigOf<typeof schema>;
