@@ -16,7 +16,10 @@ const schema = {
   KAFKA_GROUP_ID: str({ default: 'matchmaker' }),
   REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
   /** Regions to dispatch to: each needs KUBECONFIG_<REGION> (us-east -> KUBECONFIG_US_EAST). */
-  STARMINER_REGIONS: str({ pattern: /^[a-z0-9-]+(,[a-z0-9-]+)*$/, describe: 'comma-separated region names' }),
+  STARMINER_REGIONS: str({
+    pattern: /^[a-z0-9-]+(,[a-z0-9-]+)*$/,
+    describe: 'comma-separated region names',
+  }),
   /** host:port of the pricing service's gRPC API. */
   PRICING_GRPC_ADDRESS: str({ describe: 'host:port of the pricing gRPC API' }),
   /** Namespace the Kubernetes Jobs are created in, in every region. */
@@ -57,7 +60,7 @@ export function loadConfig(
         name,
         value: undefined,
         problem: `is required but not set (region ${region} is in STARMINER_REGIONS)`,
-        accepted: 'the path of that region\'s kubeconfig',
+        accepted: "the path of that region's kubeconfig",
       });
   }
   if (missing.length) {

@@ -1,4 +1,9 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
 import { type MatchmakerConfig } from './config';
 import { MatchmakerRuntime } from './infra/runtime';
@@ -25,7 +30,12 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
     {
       provide: MatchmakerRuntime,
       inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
-      useFactory: (config: MatchmakerConfig, db: PostgresDatabase, logger: JsonLogger, readiness: Readiness) => {
+      useFactory: (
+        config: MatchmakerConfig,
+        db: PostgresDatabase,
+        logger: JsonLogger,
+        readiness: Readiness,
+      ) => {
         const runtime = new MatchmakerRuntime(config, db.pool, logger);
         for (const check of runtime.readiness()) readiness.register(check);
         return runtime;

@@ -25,40 +25,66 @@ let shortQuotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mmShort: Matchmaker;
 
 const spec = (o: Partial<commonV1.JobSpec> = {}): commonV1.JobSpec => ({
-  workload: { image: 'ghcr.io/acme/train:1.0', command: ['python', 'train.py'], args: [], env: { EPOCHS: '1' } },
+  workload: {
+    image: 'ghcr.io/acme/train:1.0',
+    command: ['python', 'train.py'],
+    args: [],
+    env: { EPOCHS: '1' },
+  },
   gpu: { product: 'NVIDIA-H100-80GB-HBM3', count: 2, minVramMib: 0 },
   jobClass: commonV1.JobClass.JOB_CLASS_UNSPECIFIED,
   urgency: commonV1.Urgency.URGENCY_HIGH,
   latency: { mode: { $case: 'batch', value: {} } },
   regionPreference: ['us-east'],
-  maxPrice: { baseUnits: (10n ** 18n).toString() },
+  maxPrice: { baseUnits: (10n ** 24n).toString() },
   maxDurationSeconds: 120,
   ...o,
 });
 
-async function submit(m: Matchmaker, s: commonV1.JobSpec, simulation?: matchmakerV1.Simulation): Promise<matchmakerV1.Job> {
-  const res = await call<matchmakerV1.SubmitJobRequest, matchmakerV1.SubmitJobResponse>(m.client.submitJob.bind(m.client), {
-    idempotencyKey: randomUUID(),
-    client: CLIENT,
-    spec: s,
-    quoteId: '',
-    clientId: `tenant-${runId}`,
-    simulation,
-  });
+async function submit(
+  m: Matchmaker,
+  s: commonV1.JobSpec,
+  simulation?: matchmakerV1.Simulation,
+): Promise<matchmakerV1.Job> {
+  const res = await call<matchmakerV1.SubmitJobRequest, matchmakerV1.SubmitJobResponse>(
+    m.client.submitJob.bind(m.client),
+    {
+      idempotencyKey: randomUUID(),
+      client: CLIENT,
+      spec: s,
+      quoteId: '',
+      clientId: `tenant-${runId}`,
+      simulation,
+    },
+  );
   return res.job!;
 }
 
 const getJob = (m: Matchmaker, jobId: string) =>
-  call<matchmakerV1.GetJobRequest, matchmakerV1.GetJobResponse>(m.client.getJob.bind(m.client), { jobId }).then((r) => r.job!);
+  call<matchmakerV1.GetJobRequest, matchmakerV1.GetJobResponse>(m.client.getJob.bind(m.client), {
+    jobId,
+  }).then((r) => r.job!);
 
-async function waitState(m: Matchmaker, jobId: string, state: commonV1.JobState, timeoutMs = 60_000): Promise<matchmakerV1.Job> {
-  return waitUntil(`job ${jobId} in ${commonV1.jobStateToJSON(state)}`, async () => {
-    const j = await getJob(m, jobId);
-    return j.state === state ? j : undefined;
-  }, { timeoutMs });
+async function waitState(
+  m: Matchmaker,
+  jobId: string,
+  state: commonV1.JobState,
+  timeoutMs = 60_000,
+): Promise<matchmakerV1.Job> {
+  return waitUntil(
+    `job ${jobId} in ${commonV1.jobStateToJSON(state)}`,
+    async () => {
+      const j = await getJob(m, jobId);
+      return j.state === state ? j : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
-async function submitAndFund(s: commonV1.JobSpec, simulation: matchmakerV1.Simulation): Promise<matchmakerV1.Job> {
+async function submitAndFund(
+  s: commonV1.JobSpec,
+  simulation: matchmakerV1.Simulation,
+): Promise<matchmakerV1.Job> {
   const job = await submit(mm, s, simulation);
   expect(job.state).toBe(commonV1.JobState.JOB_STATE_QUOTED);
   await events.fund(job.jobId, CLIENT, job.quote!.quoteId, BigInt(job.quote!.total!.baseUnits));
@@ -87,10 +113,15 @@ afterAll(async () => {
 
 describe('matchmaker lifecycle', () => {
   it('refuses an invalid spec with field-level reasons and stores nothing', async () => {
-    const err = await submit(mm, spec({ gpu: { product: 'B999', count: 0, minVramMib: 0 }, maxDurationSeconds: 0 })).catch((e: Error) => e);
+    const err = await submit(
+      mm,
+      spec({ gpu: { product: 'B999', count: 0, minVramMib: 0 }, maxDurationSeconds: 0 }),
+    ).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/spec.gpu.count must be between 1 and 8/);
     expect((err as Error).message).toMatch(/spec.gpu.product "B999" is not a known GPU class/);
-    const r = await mm.service.app.get((await import('@starminer/service-kit')).PostgresDatabase).pool.query(`SELECT count(*)::int AS n FROM mm_${runId}.jobs`);
+    const r = await mm.service.app
+      .get((await import('@starminer/service-kit')).PostgresDatabase)
+      .pool.query(`SELECT count(*)::int AS n FROM mm_${runId}.jobs`);
     expect(r.rows[0].n).toBe(0);
   });
 
@@ -98,11 +129,26 @@ describe('matchmaker lifecycle', () => {
     const job = await submitAndFund(spec(), { runtime: '3s', fail: false, exitCode: 0 });
     expect(job.quote!.region).toBe('us-east');
     const running = await waitState(mm, job.jobId, commonV1.JobState.JOB_STATE_RUNNING);
-    expect(running.placement).toMatchObject({ region: 'us-east', pool: expect.stringMatching(/^h100/) });
-    const kj = await batchApi('us-east').readNamespacedJob({ name: kubeJobName(job.jobId, 1), namespace: mm.namespace });
-    expect(kj.metadata!.labels).toMatchObject({ 'starminer.io/job-id': job.jobId, 'starminer.io/tenant': `tenant-${runId}` });
-    expect(kj.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 120, podReplacementPolicy: 'Failed' });
-    expect(kj.spec!.template.spec!.containers[0]!.resources!.limits).toEqual({ 'nvidia.com/gpu': '2' });
+    expect(running.placement).toMatchObject({
+      region: 'us-east',
+      pool: expect.stringMatching(/^h100/),
+    });
+    const kj = await batchApi('us-east').readNamespacedJob({
+      name: kubeJobName(job.jobId, 1),
+      namespace: mm.namespace,
+    });
+    expect(kj.metadata!.labels).toMatchObject({
+      'starminer.io/job-id': job.jobId,
+      'starminer.io/tenant': `tenant-${runId}`,
+    });
+    expect(kj.spec).toMatchObject({
+      backoffLimit: 0,
+      activeDeadlineSeconds: 120,
+      podReplacementPolicy: 'Failed',
+    });
+    expect(kj.spec!.template.spec!.containers[0]!.resources!.limits).toEqual({
+      'nvidia.com/gpu': '2',
+    });
 
     const done = await waitState(mm, job.jobId, commonV1.JobState.JOB_STATE_SUCCEEDED);
     const gpuSeconds = BigInt(done.gpuSeconds);
@@ -113,28 +159,51 @@ describe('matchmaker lifecycle', () => {
   });
 
   it('fails a job whose workload exits non-zero, as a workload error with its exit code, charged for its usage', async () => {
-    const job = await submitAndFund(spec({ gpu: { product: '', count: 1, minVramMib: 40_000 } }), { runtime: '2s', fail: true, exitCode: 42 });
+    const job = await submitAndFund(spec({ gpu: { product: '', count: 1, minVramMib: 40_000 } }), {
+      runtime: '2s',
+      fail: true,
+      exitCode: 42,
+    });
     const failed = await waitState(mm, job.jobId, commonV1.JobState.JOB_STATE_FAILED);
     expect(failed.endReason).toBe('ExitCode');
     expect(BigInt(failed.cost!.baseUnits)).toBe(BigInt(failed.gpuSeconds) * TEST_PRICE);
   });
 
   it('cancels a running job: its Kubernetes Job is deleted and only the time it ran is charged', async () => {
-    const job = await submitAndFund(spec({ gpu: { product: 'H100-80GB', count: 1, minVramMib: 0 } }), { runtime: '10m', fail: false, exitCode: 0 });
+    const job = await submitAndFund(
+      spec({ gpu: { product: 'H100-80GB', count: 1, minVramMib: 0 } }),
+      { runtime: '10m', fail: false, exitCode: 0 },
+    );
     await waitState(mm, job.jobId, commonV1.JobState.JOB_STATE_RUNNING);
-    const res = await call<matchmakerV1.CancelJobRequest, matchmakerV1.CancelJobResponse>(mm.client.cancelJob.bind(mm.client), { jobId: job.jobId, reason: 'enough' });
+    const res = await call<matchmakerV1.CancelJobRequest, matchmakerV1.CancelJobResponse>(
+      mm.client.cancelJob.bind(mm.client),
+      { jobId: job.jobId, reason: 'enough' },
+    );
     expect(res.job!.state).toBe(commonV1.JobState.JOB_STATE_CANCELLED);
     expect(BigInt(res.job!.cost!.baseUnits)).toBeLessThan(BigInt(job.quote!.total!.baseUnits));
     await waitUntil('the Kubernetes Job to be gone', async () =>
-      batchApi('us-east').readNamespacedJob({ name: kubeJobName(job.jobId, 1), namespace: mm.namespace }).then(() => undefined, (e: { code?: number }) => (e.code === 404 ? true : undefined)),
+      batchApi('us-east')
+        .readNamespacedJob({ name: kubeJobName(job.jobId, 1), namespace: mm.namespace })
+        .then(
+          () => undefined,
+          (e: { code?: number }) => (e.code === 404 ? true : undefined),
+        ),
     );
-    const again = await call(mm.client.cancelJob.bind(mm.client), { jobId: job.jobId, reason: 'again' }).catch((e: Error) => e);
+    const again = await call(mm.client.cancelJob.bind(mm.client), {
+      jobId: job.jobId,
+      reason: 'again',
+    }).catch((e: Error) => e);
     expect((again as Error).message).toMatch(/Cancel is not allowed for a job in state Cancelled/);
   });
 
   it('expires a quote that is never funded', async () => {
     const job = await submit(mmShort, spec(), { runtime: '1s', fail: false, exitCode: 0 });
-    const expired = await waitState(mmShort, job.jobId, commonV1.JobState.JOB_STATE_EXPIRED, 30_000);
+    const expired = await waitState(
+      mmShort,
+      job.jobId,
+      commonV1.JobState.JOB_STATE_EXPIRED,
+      30_000,
+    );
     expect(expired.endReason).toBe('QuoteExpired');
   });
 });

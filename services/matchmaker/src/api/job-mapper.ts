@@ -12,7 +12,9 @@ export function toApiJob(v: JobView): matchmakerV1.Job {
     spec: s.spec,
     state: jobStateEnum(s.status),
     version: String(v.version),
-    placement: s.placement ? { region: s.placement.region, provider: s.placement.provider, pool: s.placement.pool } : undefined,
+    placement: s.placement
+      ? { region: s.placement.region, provider: s.placement.provider, pool: s.placement.pool }
+      : undefined,
     submittedAt: v.submittedAt.toISOString(),
     updatedAt: v.updatedAt.toISOString(),
     quote: s.quote && {

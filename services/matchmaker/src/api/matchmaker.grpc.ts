@@ -7,10 +7,15 @@ import { type MatchmakerRuntime } from '../infra/runtime';
 import { toApiJob } from './job-mapper';
 
 function statusOf(err: unknown): grpc.status {
-  if (err instanceof InvalidRequestError || err instanceof CommandRejectedError) return grpc.status.INVALID_ARGUMENT;
+  if (err instanceof InvalidRequestError || err instanceof CommandRejectedError)
+    return grpc.status.INVALID_ARGUMENT;
   if (err instanceof JobNotFoundError) return grpc.status.NOT_FOUND;
   if (err instanceof IllegalTransitionError) return grpc.status.FAILED_PRECONDITION;
   if (err instanceof UnavailableError) return grpc.status.UNAVAILABLE;
+  // Anything else is a defect: its stack goes to stderr for the operator.
+  process.stderr.write(
+    `matchmaker internal error: ${err instanceof Error ? err.stack : String(err)}\n`,
+  );
   return grpc.status.INTERNAL;
 }
 
@@ -19,7 +24,11 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<R
   return (call, callback) => {
     fn(call.request).then(
       (res) => callback(null, res),
-      (err: unknown) => callback({ code: statusOf(err), details: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) =>
+        callback({
+          code: statusOf(err),
+          details: err instanceof Error ? err.message : String(err),
+        }),
     );
   };
 }
@@ -34,7 +43,11 @@ export function matchmakerGrpc(rt: MatchmakerRuntime): GrpcServiceRegistration {
         clientAddress: r.client,
         clientId: r.clientId,
         spec: r.spec,
-        simulation: r.simulation && { runtime: r.simulation.runtime, fail: r.simulation.fail, exitCode: r.simulation.exitCode },
+        simulation: r.simulation && {
+          runtime: r.simulation.runtime,
+          fail: r.simulation.fail,
+          exitCode: r.simulation.exitCode,
+        },
       });
       return { job: await view(s.jobId) };
     }),
@@ -43,7 +56,12 @@ export function matchmakerGrpc(rt: MatchmakerRuntime): GrpcServiceRegistration {
       return { job: await view(r.jobId) };
     }),
     reroute: unary(async (r: matchmakerV1.RerouteRequest) => {
-      await rt.reroute.execute(r.jobId, r.targetRegion, Number(r.expectedVersion), `${r.jobId}:${r.expectedVersion}`);
+      await rt.reroute.execute(
+        r.jobId,
+        r.targetRegion,
+        Number(r.expectedVersion),
+        `${r.jobId}:${r.expectedVersion}`,
+      );
       return { job: await view(r.jobId) };
     }),
     getJob: unary(async (r: matchmakerV1.GetJobRequest) => ({ job: await view(r.jobId) })),

@@ -131,6 +131,8 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
           clientAddress: command.clientAddress,
           spec: command.spec,
           simulation: command.simulation,
+          // The API has no runtime estimate yet; 0 means unknown to reputation.
+          estimatedRuntimeSeconds: 0,
         },
       ];
     case 'RecordQuote': {

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { type Pool } from 'pg';
 import { uuidv7 } from 'uuidv7';
-import { EventConsumer, KafkaJsBus, OutboxRelay, starminerRegistry, Topics, type Producer, type StarminerEvent } from '@starminer/eventing';
+import {
+  EventConsumer,
+  KafkaJsBus,
+  OutboxRelay,
+  starminerRegistry,
+  Topics,
+  type Producer,
+  type StarminerEvent,
+} from '@starminer/eventing';
 import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
 import { parseMatchingWeights } from '../domain/matching-weights';
 import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
@@ -51,30 +59,55 @@ export class MatchmakerRuntime {
     const schema = config.DATABASE_SCHEMA;
     const regions = readRegionsFile(config.REGIONS_FILE);
     const weights = parseMatchingWeights(
-      config.MATCHING_WEIGHTS_FILE === '-' ? undefined : JSON.parse(readFileSync(config.MATCHING_WEIGHTS_FILE, 'utf8')),
+      config.MATCHING_WEIGHTS_FILE === '-'
+        ? undefined
+        : JSON.parse(readFileSync(config.MATCHING_WEIGHTS_FILE, 'utf8')),
     );
     const jobs = new JobRepository(pool, schema);
     for (const [region, path] of Object.entries(config.kubeconfigs)) {
       this.clusters.set(region, new RegionCluster(region, path, config.JOB_NAMESPACE, logger));
     }
     this.pricing = new GrpcPricing(config.PRICING_GRPC_ADDRESS);
-    this.submit = new SubmitJobHandler(pool, schema, jobs, this.pricing, { jobId: () => uuidv7() }, {
-      regions: regions.regions,
-      maxDurationSeconds: config.MAX_JOB_DURATION_SECONDS,
-      maxGpusPerJob: config.MAX_GPUS_PER_JOB,
-      simulationAllowed: config.SIMULATION_ANNOTATIONS === 'true',
-    });
+    this.submit = new SubmitJobHandler(
+      pool,
+      schema,
+      jobs,
+      this.pricing,
+      { jobId: () => uuidv7() },
+      {
+        regions: regions.regions,
+        maxDurationSeconds: config.MAX_JOB_DURATION_SECONDS,
+        maxGpusPerJob: config.MAX_GPUS_PER_JOB,
+        simulationAllowed: config.SIMULATION_ANNOTATIONS === 'true',
+      },
+    );
     this.cancel = new CancelJobHandler(jobs, this.clusters, systemClock);
     this.reroute = new RerouteJobHandler(jobs, regions, systemClock);
     this.queries = new JobQueries(pool, schema, jobs);
-    this.matcher = new MatchQueueHandler(pool, jobs, this.clusters, regions, new NeutralReputation(), systemClock, logger, {
+    this.matcher = new MatchQueueHandler(
+      pool,
+      jobs,
+      this.clusters,
+      regions,
+      new NeutralReputation(),
+      systemClock,
+      logger,
+      {
+        schema,
+        weights,
+        agingSecondsPerLevel: config.QUEUE_AGING_SECONDS_PER_LEVEL,
+        simulation: config.SIMULATION_ANNOTATIONS === 'true',
+        ttlSecondsAfterFinished: config.JOB_TTL_SECONDS_AFTER_FINISHED,
+      },
+    );
+    this.tracker = new TrackKubernetesHandler(
+      pool,
       schema,
-      weights,
-      agingSecondsPerLevel: config.QUEUE_AGING_SECONDS_PER_LEVEL,
-      simulation: config.SIMULATION_ANNOTATIONS === 'true',
-      ttlSecondsAfterFinished: config.JOB_TTL_SECONDS_AFTER_FINISHED,
-    });
-    this.tracker = new TrackKubernetesHandler(pool, schema, jobs, this.clusters, systemClock, logger);
+      jobs,
+      this.clusters,
+      systemClock,
+      logger,
+    );
     const apply = new ApplyEventsHandler(schema, jobs, systemClock, logger);
     this.bus = new KafkaJsBus({ clientId: 'matchmaker', brokers: config.KAFKA_BROKERS.split(',') });
     this.consumer = new EventConsumer({
@@ -94,7 +127,9 @@ export class MatchmakerRuntime {
       {
         name: 'kubernetes',
         check: async () => {
-          const away = [...this.clusters.values()].filter((c) => !c.synced()).map((c) => `${c.region}: ${c.lastError ?? 'syncing'}`);
+          const away = [...this.clusters.values()]
+            .filter((c) => !c.synced())
+            .map((c) => `${c.region}: ${c.lastError ?? 'syncing'}`);
           if (away.length) throw new Error(`regions not synced: ${away.join('; ')}`);
         },
       },

@@ -17,14 +17,16 @@ import { matchmakerGrpc } from '../../src/api/matchmaker.grpc';
 import { MatchmakerRuntime } from '../../src/infra/runtime';
 import { MatchmakerModule } from '../../src/matchmaker.module';
 
-/** Price every test quote carries: base units per GPU-second. */
-export const TEST_PRICE = 1_000n;
+/** Price every test quote carries, in base units per GPU-second: above any tier price pricing publishes. */
+export const TEST_PRICE = 10n ** 16n;
 
 /**
  * Stand-in for the pricing service's Quote RPC (served over real gRPC): one offer in the
  * client's first preferred region at TEST_PRICE. Quotes expire after `ttlSeconds`.
  */
-export async function startQuoteServer(ttlSeconds = 600): Promise<{ address: string; stop(): Promise<void> }> {
+export async function startQuoteServer(
+  ttlSeconds = 600,
+): Promise<{ address: string; stop(): Promise<void> }> {
   const server = new grpc.Server();
   const impl: Partial<pricingV1.PricingServiceServer> = {
     quote: (call, cb) => {
@@ -39,7 +41,11 @@ export async function startQuoteServer(ttlSeconds = 600): Promise<{ address: str
           value: {
             offers: [
               {
-                tier: { gpuClass: cls === 'unknown' ? 'H100-80GB' : cls, region, urgency: r.urgency },
+                tier: {
+                  gpuClass: cls === 'unknown' ? 'H100-80GB' : cls,
+                  region,
+                  urgency: r.urgency,
+                },
                 pricePerGpuSecond: { baseUnits: TEST_PRICE.toString() },
                 maxTotal: { baseUnits: total.toString() },
                 estimatedStart: undefined,
@@ -67,7 +73,9 @@ export async function startQuoteServer(ttlSeconds = 600): Promise<{ address: str
   };
   server.addService(pricingV1.PricingServiceService, impl as grpc.UntypedServiceImplementation);
   const port = await new Promise<number>((res, rej) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? rej(e) : res(p),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,
@@ -77,7 +85,10 @@ export async function startQuoteServer(ttlSeconds = 600): Promise<{ address: str
 
 /** Publishes events on Kafka as their owning services would (registry, chain-indexer). */
 export class EventPublisher {
-  private readonly bus = new KafkaJsBus({ clientId: `mm-test-${randomUUID().slice(0, 8)}`, brokers: requireStackVar('KAFKA_BROKERS').split(',') });
+  private readonly bus = new KafkaJsBus({
+    clientId: `mm-test-${randomUUID().slice(0, 8)}`,
+    brokers: requireStackVar('KAFKA_BROKERS').split(','),
+  });
   private readonly producer = this.bus.producer();
   private readonly registry = starminerRegistry();
 
@@ -113,7 +124,9 @@ export class EventPublisher {
     for (const region of stackRegions()) {
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(regionKubeconfig(region));
-      const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode({ labelSelector: 'starminer.io/pool' });
+      const nodes = await kc
+        .makeApiClient(k8s.CoreV1Api)
+        .listNode({ labelSelector: 'starminer.io/pool' });
       for (const n of nodes.items) {
         const l = n.metadata!.labels!;
         providers.add(l['starminer.io/provider']!);
@@ -134,7 +147,9 @@ export class EventPublisher {
       }
     }
     for (const p of providers) {
-      await this.publish(p, [{ type: 'ProviderActivated', provider: p, staked: { baseUnits: '1' }, cause: undefined }]);
+      await this.publish(p, [
+        { type: 'ProviderActivated', provider: p, staked: { baseUnits: '1' }, cause: undefined },
+      ]);
     }
   }
 
@@ -143,7 +158,15 @@ export class EventPublisher {
     await this.publish(jobId, [
       {
         type: 'EscrowFunded',
-        log: { chainId: '31337', blockNumber: '1', blockHash: '0x', transactionHash: '0x', transactionIndex: 0, logIndex: 0, contract: '0x' },
+        log: {
+          chainId: '31337',
+          blockNumber: '1',
+          blockHash: '0x',
+          transactionHash: '0x',
+          transactionIndex: 0,
+          logIndex: 0,
+          contract: '0x',
+        },
         jobId,
         client,
         deposit: { baseUnits: deposit.toString() },
@@ -167,7 +190,11 @@ export interface Matchmaker {
 }
 
 /** Starts the matchmaker in this process against the local stack, with its own schema, group and namespace. */
-export async function startMatchmaker(opts: { pricingAddress: string; runId: string; extraEnv?: Record<string, string> }): Promise<Matchmaker> {
+export async function startMatchmaker(opts: {
+  pricingAddress: string;
+  runId: string;
+  extraEnv?: Record<string, string>;
+}): Promise<Matchmaker> {
   const namespace = `mm-${opts.runId}`;
   const env: Record<string, string> = {
     HTTP_PORT: '0',
@@ -186,16 +213,25 @@ export async function startMatchmaker(opts: { pricingAddress: string; runId: str
     LOG_LEVEL: 'warn',
     ...opts.extraEnv,
   };
-  for (const r of stackRegions()) env[`KUBECONFIG_${r.toUpperCase().replace(/-/g, '_')}`] = regionKubeconfig(r);
+  for (const r of stackRegions())
+    env[`KUBECONFIG_${r.toUpperCase().replace(/-/g, '_')}`] = regionKubeconfig(r);
   const config = loadConfig(env);
   const logger = new JsonLogger({ service: 'matchmaker', level: 'warn' });
   const service = await startService(
-    { name: 'matchmaker', loadConfig: () => config, module: MatchmakerModule, grpcServices: (app) => [matchmakerGrpc(app.get(MatchmakerRuntime))] },
+    {
+      name: 'matchmaker',
+      loadConfig: () => config,
+      module: MatchmakerModule,
+      grpcServices: (app) => [matchmakerGrpc(app.get(MatchmakerRuntime))],
+    },
     config,
     logger,
   );
   const runtime = service.app.get(MatchmakerRuntime);
-  const client = new matchmakerV1.MatchmakerServiceClient(`127.0.0.1:${service.grpcPort}`, grpc.credentials.createInsecure());
+  const client = new matchmakerV1.MatchmakerServiceClient(
+    `127.0.0.1:${service.grpcPort}`,
+    grpc.credentials.createInsecure(),
+  );
   return {
     service,
     runtime,
@@ -213,7 +249,9 @@ export function call<Req, Res>(
   fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
   req: Req,
 ): Promise<Res> {
-  return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    fn(req, (err, res) => (err ? reject(err) : resolve(res))),
+  );
 }
 
 /** Deletes a test namespace in every region (its Jobs and pods go with it). */
@@ -221,7 +259,10 @@ export async function deleteNamespace(namespace: string): Promise<void> {
   for (const region of stackRegions()) {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(regionKubeconfig(region));
-    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
   }
 }
 

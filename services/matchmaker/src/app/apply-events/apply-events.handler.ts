@@ -30,20 +30,43 @@ export class ApplyEventsHandler {
           `INSERT INTO ${t}.nodes (region, node, provider, pool, product, memory_mib, gpus, quarantined)
            VALUES ($1, $2, $3, $4, $5, $6, $7, false)
            ON CONFLICT (region, node) DO UPDATE SET provider = $3, pool = $4, product = $5, memory_mib = $6, gpus = $7, quarantined = false`,
-          [e.region, e.node, e.provider.toLowerCase(), e.pool, e.gpus?.product ?? '', e.gpus?.memoryMib ?? 0, e.gpus?.count ?? 0],
+          [
+            e.region,
+            e.node,
+            e.provider.toLowerCase(),
+            e.pool,
+            e.gpus?.product ?? '',
+            e.gpus?.memoryMib ?? 0,
+            e.gpus?.count ?? 0,
+          ],
         );
         return;
       case 'NodeCapacityChanged':
-        await tx.query(`UPDATE ${t}.nodes SET product = $3, memory_mib = $4, gpus = $5, pool = $6 WHERE region = $1 AND node = $2`, [
-          e.region, e.node, e.current?.product ?? '', e.current?.memoryMib ?? 0, e.current?.count ?? 0, e.pool,
-        ]);
+        await tx.query(
+          `UPDATE ${t}.nodes SET product = $3, memory_mib = $4, gpus = $5, pool = $6 WHERE region = $1 AND node = $2`,
+          [
+            e.region,
+            e.node,
+            e.current?.product ?? '',
+            e.current?.memoryMib ?? 0,
+            e.current?.count ?? 0,
+            e.pool,
+          ],
+        );
         return;
       case 'NodeQuarantined':
       case 'NodeRecovered':
-        await tx.query(`UPDATE ${t}.nodes SET quarantined = $3 WHERE region = $1 AND node = $2`, [e.region, e.node, e.type === 'NodeQuarantined']);
+        await tx.query(`UPDATE ${t}.nodes SET quarantined = $3 WHERE region = $1 AND node = $2`, [
+          e.region,
+          e.node,
+          e.type === 'NodeQuarantined',
+        ]);
         return;
       case 'NodeLeft':
-        await tx.query(`DELETE FROM ${t}.nodes WHERE region = $1 AND node = $2`, [e.region, e.node]);
+        await tx.query(`DELETE FROM ${t}.nodes WHERE region = $1 AND node = $2`, [
+          e.region,
+          e.node,
+        ]);
         return;
       case 'ProviderActivated':
       case 'ProviderDeactivated':
@@ -56,7 +79,12 @@ export class ApplyEventsHandler {
         await tx.query(
           `INSERT INTO ${t}.prices (product, region, urgency, price) VALUES ($1, $2, $3, $4)
            ON CONFLICT (product, region, urgency) DO UPDATE SET price = $4`,
-          [e.tier?.gpuProduct ?? '', e.tier?.region ?? '', e.tier?.urgency ?? 0, amount(e.pricePerGpuSecond).toString()],
+          [
+            e.tier?.gpuProduct ?? '',
+            e.tier?.region ?? '',
+            e.tier?.urgency ?? 0,
+            amount(e.pricePerGpuSecond).toString(),
+          ],
         );
         return;
       case 'EscrowFunded':
@@ -69,14 +97,26 @@ export class ApplyEventsHandler {
         }));
       case 'EscrowSettled':
         return this.onJob(tx, env, e.jobId, () => ({
-          type: 'RecordSettlement', outcome: 'released', provider: e.provider, gpuSeconds: BigInt(e.gpuSeconds),
-          providerPayout: amount(e.providerPayout), clientRefund: amount(e.clientRefund), protocolFee: amount(e.protocolFee), log: e.log,
+          type: 'RecordSettlement',
+          outcome: 'released',
+          provider: e.provider,
+          gpuSeconds: BigInt(e.gpuSeconds),
+          providerPayout: amount(e.providerPayout),
+          clientRefund: amount(e.clientRefund),
+          protocolFee: amount(e.protocolFee),
+          log: e.log,
         }));
       case 'EscrowRefunded':
       case 'EscrowReclaimed':
         return this.onJob(tx, env, e.jobId, () => ({
-          type: 'RecordSettlement', outcome: e.type === 'EscrowRefunded' ? 'refunded' : 'reclaimed', provider: '', gpuSeconds: 0n,
-          providerPayout: 0n, clientRefund: amount(e.amount), protocolFee: 0n, log: e.log,
+          type: 'RecordSettlement',
+          outcome: e.type === 'EscrowRefunded' ? 'refunded' : 'reclaimed',
+          provider: '',
+          gpuSeconds: 0n,
+          providerPayout: 0n,
+          clientRefund: amount(e.amount),
+          protocolFee: 0n,
+          log: e.log,
         }));
       default:
         return;
@@ -84,7 +124,12 @@ export class ApplyEventsHandler {
   }
 
   /** Escrow events for jobs of other deployments (or not ours) are skipped; refused ones logged. */
-  private async onJob(tx: Tx, env: EventEnvelope<StarminerEvent>, jobId: string, build: () => JobCommand): Promise<void> {
+  private async onJob(
+    tx: Tx,
+    env: EventEnvelope<StarminerEvent>,
+    jobId: string,
+    build: () => JobCommand,
+  ): Promise<void> {
     const known = await tx.query(`SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1`, [jobId]);
     if (!known.rowCount) return;
     try {
@@ -94,7 +139,12 @@ export class ApplyEventsHandler {
         jobId,
         (state) => {
           const c = build();
-          return c.type === 'RecordFunding' ? { ...c, placementDeadline: placementDeadline(this.clock.now(), state.spec?.urgency ?? 2) } : c;
+          return c.type === 'RecordFunding'
+            ? {
+                ...c,
+                placementDeadline: placementDeadline(this.clock.now(), state.spec?.urgency ?? 2),
+              }
+            : c;
         },
         causedBy(env),
       );
@@ -102,7 +152,11 @@ export class ApplyEventsHandler {
     } catch (err) {
       if (err instanceof IllegalTransitionError || err instanceof CommandRejectedError) {
         await tx.query('ROLLBACK TO SAVEPOINT apply_job');
-        this.logger.warn('chain event not applied to job', { jobId, eventType: env.type, err: err.message });
+        this.logger.warn('chain event not applied to job', {
+          jobId,
+          eventType: env.type,
+          err: err.message,
+        });
         return;
       }
       throw err;

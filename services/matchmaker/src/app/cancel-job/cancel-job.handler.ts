@@ -25,19 +25,40 @@ export class CancelJobHandler {
     let gpuSeconds = 0n;
     if (ON_CLUSTER.has(state.status) && state.placement && state.kubernetesJobName) {
       const cluster = this.clusters.get(state.placement.region);
-      if (!cluster?.synced()) throw new UnavailableError(`region ${state.placement.region} is unreachable; try again`);
+      if (!cluster?.synced())
+        throw new UnavailableError(`region ${state.placement.region} is unreachable; try again`);
       const kj = cluster.jobs().find((j) => j.metadata?.name === state.kubernetesJobName);
-      const snap = kj ? snapshotOf(kj, cluster.podsOfJob(state.kubernetesJobName), (n) => cluster.hasNode(n)) : undefined;
+      const snap = kj
+        ? snapshotOf(kj, cluster.podsOfJob(state.kubernetesJobName), (n) => cluster.hasNode(n))
+        : undefined;
       await cluster.batch
-        .deleteNamespacedJob({ name: state.kubernetesJobName, namespace: cluster.namespace, propagationPolicy: 'Foreground' })
+        .deleteNamespacedJob({
+          name: state.kubernetesJobName,
+          namespace: cluster.namespace,
+          propagationPolicy: 'Foreground',
+        })
         .catch((err: unknown) => {
-          if ((err as { code?: number }).code !== 404) throw new UnavailableError(`could not delete the Kubernetes Job: ${(err as Error).message}`);
+          if ((err as { code?: number }).code !== 404)
+            throw new UnavailableError(
+              `could not delete the Kubernetes Job: ${(err as Error).message}`,
+            );
         });
       const start = snap?.pod?.startedAt ?? state.startedAt;
-      const end = snap?.pod?.finishedAt ? Date.parse(snap.pod.finishedAt) : this.clock.now().getTime();
-      gpuSeconds = meteredGpuSeconds(state.spec?.gpu?.count ?? 0, start ? Date.parse(start) : undefined, end);
+      const end = snap?.pod?.finishedAt
+        ? Date.parse(snap.pod.finishedAt)
+        : this.clock.now().getTime();
+      gpuSeconds = meteredGpuSeconds(
+        state.spec?.gpu?.count ?? 0,
+        start ? Date.parse(start) : undefined,
+        end,
+      );
     }
-    const r = await this.jobs.execute(jobId, () => ({ type: 'Cancel', by: 'client', reason: reason || 'cancelled by the client', gpuSeconds }));
+    const r = await this.jobs.execute(jobId, () => ({
+      type: 'Cancel',
+      by: 'client',
+      reason: reason || 'cancelled by the client',
+      gpuSeconds,
+    }));
     return r.state;
   }
 }

@@ -41,7 +41,10 @@ export class MatchQueueHandler {
   async tick(): Promise<void> {
     const lock = await this.pool.connect();
     try {
-      const got = await lock.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [`${this.o.schema}.match`]);
+      const got = await lock.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_lock(hashtext($1)) AS ok`,
+        [`${this.o.schema}.match`],
+      );
       if (!got.rows[0]!.ok) return;
       try {
         await this.expireQuotes();
@@ -57,14 +60,19 @@ export class MatchQueueHandler {
   }
 
   private async ids(where: string, params: unknown[] = []): Promise<string[]> {
-    const r = await this.pool.query<{ job_id: string }>(`SELECT job_id FROM ${this.o.schema}.jobs WHERE ${where}`, params);
+    const r = await this.pool.query<{ job_id: string }>(
+      `SELECT job_id FROM ${this.o.schema}.jobs WHERE ${where}`,
+      params,
+    );
     return r.rows.map((x) => x.job_id);
   }
 
   private async expireQuotes(): Promise<void> {
     const now = this.clock.now();
     for (const id of await this.ids(`status = 'Quoted' AND quote_expires_at <= $1`, [now])) {
-      await this.jobs.execute(id, () => ({ type: 'ExpireQuote', now: now.toISOString() })).catch((err: unknown) => this.logger.warn('expiry failed', { jobId: id, err }));
+      await this.jobs
+        .execute(id, () => ({ type: 'ExpireQuote', now: now.toISOString() }))
+        .catch((err: unknown) => this.logger.warn('expiry failed', { jobId: id, err }));
     }
   }
 
@@ -76,20 +84,37 @@ export class MatchQueueHandler {
     );
     for (const r of rows.rows) {
       await this.jobs
-        .execute(r.job_id, () => ({ type: 'Overflow', now: now.toISOString(), queuedAt: r.queued_at.toISOString() }))
+        .execute(r.job_id, () => ({
+          type: 'Overflow',
+          now: now.toISOString(),
+          queuedAt: r.queued_at.toISOString(),
+        }))
         .catch((err: unknown) => this.logger.warn('overflow failed', { jobId: r.job_id, err }));
     }
   }
 
   /** Capacity read model (registry events) reconciled with each region's API server. */
   async capacity(): Promise<NodeCapacity[]> {
-    const rows = await this.pool.query<{ region: string; node: string; provider: string; pool: string; product: string; memory_mib: number; gpus: number; quarantined: boolean }>(
-      `SELECT * FROM ${this.o.schema}.nodes`,
-    );
-    const truth = new Map<string, { nodes: Map<string, { ready: boolean; gpus: number }>; others: Map<string, number> }>();
+    const rows = await this.pool.query<{
+      region: string;
+      node: string;
+      provider: string;
+      pool: string;
+      product: string;
+      memory_mib: number;
+      gpus: number;
+      quarantined: boolean;
+    }>(`SELECT * FROM ${this.o.schema}.nodes`);
+    const truth = new Map<
+      string,
+      { nodes: Map<string, { ready: boolean; gpus: number }>; others: Map<string, number> }
+    >();
     for (const [region, c] of this.clusters) {
       if (!c.synced()) continue; // unreachable or relisting: place nothing there
-      truth.set(region, { nodes: new Map(c.nodes().map((n) => [n.name, { ready: n.ready, gpus: n.allocatableGpus }])), others: c.gpusUsedByOthers() });
+      truth.set(region, {
+        nodes: new Map(c.nodes().map((n) => [n.name, { ready: n.ready, gpus: n.allocatableGpus }])),
+        others: c.gpusUsedByOthers(),
+      });
     }
     return rows.rows.map((r) => {
       const t = truth.get(r.region);
@@ -109,13 +134,23 @@ export class MatchQueueHandler {
   }
 
   private async match(): Promise<void> {
-    const queued = await this.pool.query<{ job_id: string; client_id: string; urgency: number; queued_at: Date }>(
+    const queued = await this.pool.query<{
+      job_id: string;
+      client_id: string;
+      urgency: number;
+      queued_at: Date;
+    }>(
       `SELECT job_id, client_id, urgency, queued_at FROM ${this.o.schema}.jobs WHERE status = 'Queued'`,
     );
     if (queued.rows.length === 0) return;
     const now = this.clock.now();
     const order = orderQueue(
-      queued.rows.map((r) => ({ jobId: r.job_id, clientId: r.client_id, urgency: r.urgency, queuedAtMs: r.queued_at.getTime() })),
+      queued.rows.map((r) => ({
+        jobId: r.job_id,
+        clientId: r.client_id,
+        urgency: r.urgency,
+        queuedAtMs: r.queued_at.getTime(),
+      })),
       now.getTime(),
       { agingSecondsPerLevel: this.o.agingSecondsPerLevel },
     );
@@ -141,17 +176,30 @@ export class MatchQueueHandler {
     }
     const [nodes, reservations, providers, prices, reputation] = await Promise.all([
       this.capacity(),
-      this.pool.query<{ job_id: string; region: string; node: string; gpus: number }>(`SELECT * FROM ${this.o.schema}.reservations`),
-      this.pool.query<{ provider: string }>(`SELECT provider FROM ${this.o.schema}.providers WHERE active`),
-      this.pool.query<{ product: string; region: string; urgency: number; price: string }>(`SELECT * FROM ${this.o.schema}.prices`),
+      this.pool.query<{ job_id: string; region: string; node: string; gpus: number }>(
+        `SELECT * FROM ${this.o.schema}.reservations`,
+      ),
+      this.pool.query<{ provider: string }>(
+        `SELECT provider FROM ${this.o.schema}.providers WHERE active`,
+      ),
+      this.pool.query<{ product: string; region: string; urgency: number; price: string }>(
+        `SELECT * FROM ${this.o.schema}.prices`,
+      ),
       this.reputation.scores(),
     ]);
-    const priceMap = new Map(prices.rows.map((p) => [`${p.product}/${p.region}/${p.urgency}`, BigInt(p.price)]));
+    const priceMap = new Map(
+      prices.rows.map((p) => [`${p.product}/${p.region}/${p.urgency}`, BigInt(p.price)]),
+    );
     const outcome = matchJobs(
       requests,
       {
         nodes,
-        reservations: reservations.rows.map((r) => ({ jobId: r.job_id, region: r.region, node: r.node, gpus: r.gpus })),
+        reservations: reservations.rows.map((r) => ({
+          jobId: r.job_id,
+          region: r.region,
+          node: r.node,
+          gpus: r.gpus,
+        })),
         activeProviders: new Set(providers.rows.map((p) => p.provider)),
         reputation,
         price: (product, region, urgency) => priceMap.get(`${product}/${region}/${urgency}`),
@@ -162,7 +210,12 @@ export class MatchQueueHandler {
     for (const m of outcome.matches) {
       // The reservation row is written with JobMatched; a conflict reruns on fresh state.
       await this.jobs
-        .execute(m.jobId, () => ({ type: 'Match', placement: m.placement, score: m.score, weightsVersion: this.o.weights.version }))
+        .execute(m.jobId, () => ({
+          type: 'Match',
+          placement: m.placement,
+          score: m.score,
+          weightsVersion: this.o.weights.version,
+        }))
         .catch((err: unknown) => this.logger.warn('match not recorded', { jobId: m.jobId, err }));
     }
   }
@@ -176,11 +229,19 @@ export class MatchQueueHandler {
       const outcome = await this.createKubeJob(state);
       if (outcome === 'retry') continue;
       if (outcome === 'refused') {
-        await this.jobs.execute(id, () => ({ type: 'DispatchFailed', reason: 'refused by the API server', placementDeadline: placementDeadline(this.clock.now(), state.spec!.urgency) }));
+        await this.jobs.execute(id, () => ({
+          type: 'DispatchFailed',
+          reason: 'refused by the API server',
+          placementDeadline: placementDeadline(this.clock.now(), state.spec!.urgency),
+        }));
         continue;
       }
       const name = kubeJobName(state.jobId, state.attempt);
-      await this.jobs.execute(id, () => ({ type: 'RecordDispatch', namespace: cluster.namespace, name }));
+      await this.jobs.execute(id, () => ({
+        type: 'RecordDispatch',
+        namespace: cluster.namespace,
+        name,
+      }));
     }
   }
 
@@ -210,17 +271,27 @@ export class MatchQueueHandler {
       const code = (err as { code?: number }).code;
       if (code === 409) return 'created';
       if (code !== undefined && code >= 400 && code < 500) {
-        this.logger.warn('dispatch refused by the API server', { jobId: state.jobId, region: cluster.region, code, err });
+        this.logger.warn('dispatch refused by the API server', {
+          jobId: state.jobId,
+          region: cluster.region,
+          code,
+          err,
+        });
         return 'refused';
       }
       // API server unreachable: keep the match and try again on the next tick.
-      this.logger.warn('dispatch failed; will retry', { jobId: state.jobId, region: cluster.region, err });
+      this.logger.warn('dispatch failed; will retry', {
+        jobId: state.jobId,
+        region: cluster.region,
+        err,
+      });
       return 'retry';
     }
   }
 
   async redispatch(jobId: string): Promise<void> {
     const { state } = await this.jobs.load(jobId);
-    if (state.status === 'Dispatched' && this.clusters.get(state.placement!.region)?.synced()) await this.createKubeJob(state);
+    if (state.status === 'Dispatched' && this.clusters.get(state.placement!.region)?.synced())
+      await this.createKubeJob(state);
   }
 }

@@ -19,14 +19,26 @@ export class JobQueries {
   ) {}
 
   async get(jobId: string): Promise<JobView> {
-    const row = await this.pool.query<{ submitted_at: Date; updated_at: Date }>(`SELECT submitted_at, updated_at FROM ${this.schema}.jobs WHERE job_id = $1`, [jobId]);
+    const row = await this.pool.query<{ submitted_at: Date; updated_at: Date }>(
+      `SELECT submitted_at, updated_at FROM ${this.schema}.jobs WHERE job_id = $1`,
+      [jobId],
+    );
     if (!row.rows[0]) throw new JobNotFoundError(jobId);
     const { state, version } = await this.jobs.load(jobId);
-    return { state, version, submittedAt: row.rows[0].submitted_at, updatedAt: row.rows[0].updated_at };
+    return {
+      state,
+      version,
+      submittedAt: row.rows[0].submitted_at,
+      updatedAt: row.rows[0].updated_at,
+    };
   }
 
   /** Newest first; the page token is the last job id of the previous page (UUIDv7 sorts by time). */
-  async list(clientId: string, pageSize: number, pageToken: string): Promise<{ jobs: JobView[]; next: string }> {
+  async list(
+    clientId: string,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ jobs: JobView[]; next: string }> {
     const size = Math.min(Math.max(pageSize || 50, 1), 500);
     const rows = await this.pool.query<{ job_id: string }>(
       `SELECT job_id FROM ${this.schema}.jobs WHERE ($1 = '' OR client_id = $1) AND ($2 = '' OR job_id < $2)

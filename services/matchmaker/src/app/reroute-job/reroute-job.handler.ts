@@ -14,9 +14,16 @@ export class RerouteJobHandler {
     private readonly clock: Clock,
   ) {}
 
-  async execute(jobId: string, toRegion: string, expectedVersion: number, proposalId: string): Promise<JobState> {
+  async execute(
+    jobId: string,
+    toRegion: string,
+    expectedVersion: number,
+    proposalId: string,
+  ): Promise<JobState> {
     if (!this.regions.regions.includes(toRegion))
-      throw new CommandRejectedError(`target_region "${toRegion}" is not a region; accepted: ${this.regions.regions.join(', ')}`);
+      throw new CommandRejectedError(
+        `target_region "${toRegion}" is not a region; accepted: ${this.regions.regions.join(', ')}`,
+      );
     const { version } = await this.jobs.load(jobId);
     if (version === 0) throw new JobNotFoundError(jobId);
     const r = await this.jobs.execute(jobId, (state, current) => {
@@ -27,7 +34,8 @@ export class RerouteJobHandler {
         toRegion,
         expectedVersion,
         currentVersion: current,
-        rttMs: mode?.$case === 'interactive' ? this.regions.rttMs(mode.value.clientRegion, toRegion) : 0,
+        rttMs:
+          mode?.$case === 'interactive' ? this.regions.rttMs(mode.value.clientRegion, toRegion) : 0,
         placementDeadline: placementDeadline(this.clock.now(), state.spec?.urgency ?? 2),
       };
     });

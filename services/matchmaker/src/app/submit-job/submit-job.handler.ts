@@ -1,6 +1,11 @@
 import { type Pool } from 'pg';
 import { withTransaction } from '@starminer/eventing';
-import { classifyJob, validateJobSpec, type FieldViolation, type SpecLimits } from '../../domain/job-spec';
+import {
+  classifyJob,
+  validateJobSpec,
+  type FieldViolation,
+  type SpecLimits,
+} from '../../domain/job-spec';
 import { type JobState } from '../../domain/job-state';
 import { type JobRepository } from '../../infra/postgres/job-repository';
 import { InvalidRequestError, UnavailableError } from '../errors';
@@ -26,8 +31,13 @@ export class SubmitJobHandler {
 
   async execute(cmd: SubmitJobCommand): Promise<JobState> {
     const violations: FieldViolation[] = validateJobSpec(cmd.spec, this.limits, cmd.simulation);
-    if (!ADDRESS.test(cmd.clientAddress)) violations.unshift({ field: 'client', reason: 'must be a 0x-prefixed 20-byte hex address' });
-    if (!cmd.idempotencyKey) violations.unshift({ field: 'idempotency_key', reason: 'is required: a client-chosen key that makes a retried submit return the same job' });
+    if (!ADDRESS.test(cmd.clientAddress))
+      violations.unshift({ field: 'client', reason: 'must be a 0x-prefixed 20-byte hex address' });
+    if (!cmd.idempotencyKey)
+      violations.unshift({
+        field: 'idempotency_key',
+        reason: 'is required: a client-chosen key that makes a retried submit return the same job',
+      });
     if (violations.length) throw new InvalidRequestError(violations);
     const spec = { ...cmd.spec!, jobClass: classifyJob(cmd.spec!) };
     const clientId = cmd.clientId || cmd.clientAddress.toLowerCase();
@@ -41,14 +51,21 @@ export class SubmitJobHandler {
     const jobId = this.ids.jobId();
     let quote;
     try {
-      quote = await this.pricing.quote({ jobId, clientAddress: cmd.clientAddress.toLowerCase(), spec });
+      quote = await this.pricing.quote({
+        jobId,
+        clientAddress: cmd.clientAddress.toLowerCase(),
+        spec,
+      });
     } catch (err) {
       if (err instanceof InvalidRequestError) throw err;
       throw new UnavailableError(`pricing could not quote the job: ${(err as Error).message}`);
     }
     if (quote.total > BigInt(spec.maxPrice!.baseUnits)) {
       throw new InvalidRequestError([
-        { field: 'spec.max_price.base_units', reason: `is below the quoted total ${quote.total} (${quote.gpuProduct} in ${quote.region})` },
+        {
+          field: 'spec.max_price.base_units',
+          reason: `is below the quoted total ${quote.total} (${quote.gpuProduct} in ${quote.region})`,
+        },
       ]);
     }
     return withTransaction(this.pool, async (tx) => {

@@ -5,12 +5,23 @@ const iso = (t: Date | string | undefined): string | undefined =>
   t === undefined ? undefined : typeof t === 'string' ? t : t.toISOString();
 
 /** Reduces a Kubernetes Job and its newest pod to the plain snapshot the domain reads. */
-export function snapshotOf(job: k8s.V1Job, pods: k8s.V1Pod[], nodeExists: (name: string) => boolean): KubeJobSnapshot {
-  const cond = (type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+export function snapshotOf(
+  job: k8s.V1Job,
+  pods: k8s.V1Pod[],
+  nodeExists: (name: string) => boolean,
+): KubeJobSnapshot {
+  const cond = (type: string) =>
+    job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
   const failed = cond('Failed');
-  const pod = [...pods].sort((a, b) => (iso(b.metadata?.creationTimestamp) ?? '').localeCompare(iso(a.metadata?.creationTimestamp) ?? ''))[0];
+  const pod = [...pods].sort((a, b) =>
+    (iso(b.metadata?.creationTimestamp) ?? '').localeCompare(
+      iso(a.metadata?.creationTimestamp) ?? '',
+    ),
+  )[0];
   const cs = pod?.status?.containerStatuses?.[0];
-  const disruption = pod?.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+  const disruption = pod?.status?.conditions?.find(
+    (c) => c.type === 'DisruptionTarget' && c.status === 'True',
+  );
   const node = pod?.spec?.nodeName;
   return {
     complete: !!cond('Complete'),

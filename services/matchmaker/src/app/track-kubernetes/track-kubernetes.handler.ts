@@ -36,8 +36,13 @@ export class TrackKubernetesHandler {
       const { state } = await this.jobs.load(r.job_id);
       const command = this.commandFor(state, cluster);
       if (!command) continue;
-      await this.jobs.execute(r.job_id, () => command).catch((err: unknown) => this.logger.warn('job status not recorded', { jobId: r.job_id, err }));
-      if (command.type === 'RecordNodeLost') await this.deleteKubeJob(cluster, state.kubernetesJobName!);
+      await this.jobs
+        .execute(r.job_id, () => command)
+        .catch((err: unknown) =>
+          this.logger.warn('job status not recorded', { jobId: r.job_id, err }),
+        );
+      if (command.type === 'RecordNodeLost')
+        await this.deleteKubeJob(cluster, state.kubernetesJobName!);
     }
   }
 
@@ -50,19 +55,47 @@ export class TrackKubernetesHandler {
     const o = observe(snap);
     const gpus = state.spec?.gpu?.count ?? 0;
     const metered = (start?: string, end?: string) =>
-      meteredGpuSeconds(gpus, start ? Date.parse(start) : undefined, end ? Date.parse(end) : start ? this.clock.now().getTime() : undefined);
+      meteredGpuSeconds(
+        gpus,
+        start ? Date.parse(start) : undefined,
+        end ? Date.parse(end) : start ? this.clock.now().getTime() : undefined,
+      );
     const attempt = state.attempt;
     switch (o.kind) {
       case 'pending':
         return undefined;
       case 'running':
-        return state.status === 'Running' ? undefined : { type: 'RecordStart', attempt, podName: o.podName, node: o.node, startedAt: o.startedAt };
+        return state.status === 'Running'
+          ? undefined
+          : {
+              type: 'RecordStart',
+              attempt,
+              podName: o.podName,
+              node: o.node,
+              startedAt: o.startedAt,
+            };
       case 'succeeded':
-        return { type: 'RecordSuccess', attempt, gpuSeconds: metered(o.startedAt ?? state.startedAt, o.finishedAt) };
+        return {
+          type: 'RecordSuccess',
+          attempt,
+          gpuSeconds: metered(o.startedAt ?? state.startedAt, o.finishedAt),
+        };
       case 'timedOut':
-        return { type: 'RecordTimeout', attempt, gpuSeconds: metered(o.startedAt ?? state.startedAt, o.finishedAt) };
+        return {
+          type: 'RecordTimeout',
+          attempt,
+          gpuSeconds: metered(o.startedAt ?? state.startedAt, o.finishedAt),
+        };
       case 'failed':
-        return { type: 'RecordFailure', attempt, blame: o.blame, reason: o.reason, message: o.message, exitCode: o.exitCode, gpuSeconds: metered(o.startedAt ?? state.startedAt, o.finishedAt) };
+        return {
+          type: 'RecordFailure',
+          attempt,
+          blame: o.blame,
+          reason: o.reason,
+          message: o.message,
+          exitCode: o.exitCode,
+          gpuSeconds: metered(o.startedAt ?? state.startedAt, o.finishedAt),
+        };
       case 'nodeLost':
         return {
           type: 'RecordNodeLost',
@@ -76,9 +109,11 @@ export class TrackKubernetesHandler {
   }
 
   async deleteKubeJob(cluster: RegionCluster, name: string): Promise<void> {
-    await cluster.batch.deleteNamespacedJob({ name, namespace: cluster.namespace, propagationPolicy: 'Background' }).catch((err: unknown) => {
-      if ((err as { code?: number }).code !== 404) throw err;
-    });
+    await cluster.batch
+      .deleteNamespacedJob({ name, namespace: cluster.namespace, propagationPolicy: 'Background' })
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 404) throw err;
+      });
   }
 
   /**
@@ -98,9 +133,13 @@ export class TrackKubernetesHandler {
         const name = kj.metadata!.name!;
         if (wanted.has(name)) continue;
         const jobId = kj.metadata?.labels?.[LABELS.jobId];
-        const known = jobId ? await this.pool.query(`SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1`, [jobId]) : { rowCount: 0 };
+        const known = jobId
+          ? await this.pool.query(`SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1`, [jobId])
+          : { rowCount: 0 };
         // Finished Jobs of ended jobs are left to their TTL; only running orphans are removed.
-        const finished = kj.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+        const finished = kj.status?.conditions?.some(
+          (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+        );
         if (known.rowCount && finished) continue;
         // A Job of a job id this deployment never saw belongs to another deployment: leave it.
         if (!known.rowCount) continue;

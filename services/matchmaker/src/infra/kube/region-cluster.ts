@@ -23,7 +23,11 @@ type Listener = () => void;
 export class RegionCluster {
   readonly batch: k8s.BatchV1Api;
   readonly core: k8s.CoreV1Api;
-  private readonly informers: Array<{ name: string; inf: k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>; synced: boolean }> = [];
+  private readonly informers: Array<{
+    name: string;
+    inf: k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>;
+    synced: boolean;
+  }> = [];
   private stopped = false;
   private listeners: Listener[] = [];
   /** Set when an informer fails; cleared when all have listed again. */
@@ -41,12 +45,24 @@ export class RegionCluster {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     const ns = namespace;
     this.add(kc, 'nodes', '/api/v1/nodes', () => this.core.listNode());
-    this.add(kc, 'jobs', `/apis/batch/v1/namespaces/${ns}/jobs`, () => this.batch.listNamespacedJob({ namespace: ns, labelSelector: MANAGED }), MANAGED);
+    this.add(
+      kc,
+      'jobs',
+      `/apis/batch/v1/namespaces/${ns}/jobs`,
+      () => this.batch.listNamespacedJob({ namespace: ns, labelSelector: MANAGED }),
+      MANAGED,
+    );
     // Every pod: ours for status, the others for the GPUs they hold on shared nodes.
     this.add(kc, 'pods', '/api/v1/pods', () => this.core.listPodForAllNamespaces());
   }
 
-  private add(kc: k8s.KubeConfig, name: string, path: string, list: () => Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>, labelSelector?: string): void {
+  private add(
+    kc: k8s.KubeConfig,
+    name: string,
+    path: string,
+    list: () => Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>,
+    labelSelector?: string,
+  ): void {
     const inf = k8s.makeInformer(kc, path, list, labelSelector);
     const entry = { name, inf, synced: false };
     const changed = () => {
@@ -59,9 +75,14 @@ export class RegionCluster {
     inf.on('delete', changed);
     inf.on('connect', changed);
     inf.on('error', (err: unknown) => {
+      if (this.stopped) return;
       entry.synced = false;
       this.lastError = err instanceof Error ? err.message : String(err);
-      this.logger.warn('kubernetes watch failed; relisting', { region: this.region, informer: name, err: this.lastError });
+      this.logger.warn('kubernetes watch failed; relisting', {
+        region: this.region,
+        informer: name,
+        err: this.lastError,
+      });
       if (!this.stopped) setTimeout(() => void this.startOne(entry), 1_000).unref();
     });
     this.informers.push(entry);
@@ -81,9 +102,12 @@ export class RegionCluster {
   }
 
   async start(): Promise<void> {
-    await this.core.createNamespace({ body: { metadata: { name: this.namespace } } }).catch((err: unknown) => {
-      if ((err as { code?: number }).code !== 409) this.logger.warn('could not create the job namespace', { region: this.region, err });
-    });
+    await this.core
+      .createNamespace({ body: { metadata: { name: this.namespace } } })
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 409)
+          this.logger.warn('could not create the job namespace', { region: this.region, err });
+      });
     await Promise.all(this.informers.map((e) => this.startOne(e)));
   }
 
@@ -107,7 +131,9 @@ export class RegionCluster {
   nodes(): ClusterNode[] {
     return this.list<k8s.V1Node>('nodes').map((n) => ({
       name: n.metadata!.name!,
-      ready: !n.spec?.unschedulable && (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+      ready:
+        !n.spec?.unschedulable &&
+        (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
       allocatableGpus: Number(n.status?.allocatable?.['nvidia.com/gpu'] ?? '0'),
     }));
   }
@@ -121,16 +147,30 @@ export class RegionCluster {
   }
 
   podsOfJob(kubeJobName: string): k8s.V1Pod[] {
-    return this.list<k8s.V1Pod>('pods').filter((p) => p.metadata?.namespace === this.namespace && p.metadata?.labels?.['job-name'] === kubeJobName);
+    return this.list<k8s.V1Pod>('pods').filter(
+      (p) =>
+        p.metadata?.namespace === this.namespace &&
+        p.metadata?.labels?.['job-name'] === kubeJobName,
+    );
   }
 
   /** GPUs requested by live pods that are not the matchmaker's, per node. */
   gpusUsedByOthers(): Map<string, number> {
     const used = new Map<string, number>();
     for (const p of this.list<k8s.V1Pod>('pods')) {
-      if (!p.spec?.nodeName || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+      if (!p.spec?.nodeName || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
+        continue;
       if (p.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY) continue;
-      const gpus = (p.spec.containers ?? []).reduce((sum, c) => sum + Number(c.resources?.requests?.['nvidia.com/gpu'] ?? c.resources?.limits?.['nvidia.com/gpu'] ?? 0), 0);
+      const gpus = (p.spec.containers ?? []).reduce(
+        (sum, c) =>
+          sum +
+          Number(
+            c.resources?.requests?.['nvidia.com/gpu'] ??
+              c.resources?.limits?.['nvidia.com/gpu'] ??
+              0,
+          ),
+        0,
+      );
       if (gpus > 0) used.set(p.spec.nodeName, (used.get(p.spec.nodeName) ?? 0) + gpus);
     }
     return used;

@@ -34,7 +34,9 @@ export class GrpcPricing implements PricingPort {
       ),
     );
     if (res.result?.$case === 'infeasible') {
-      throw new InvalidRequestError([{ field: 'spec.gpu', reason: `cannot be priced: ${res.result.value.message}` }]);
+      throw new InvalidRequestError([
+        { field: 'spec.gpu', reason: `cannot be priced: ${res.result.value.message}` },
+      ]);
     }
     const offers = res.result?.value.offers ?? [];
     if (offers.length === 0) throw new Error('pricing returned no offer');
@@ -43,7 +45,9 @@ export class GrpcPricing implements PricingPort {
       return i < 0 ? req.spec.regionPreference.length : i;
     };
     const best = [...offers].sort(
-      (a, b) => rank(a) - rank(b) || (BigInt(a.maxTotal?.baseUnits ?? '0') < BigInt(b.maxTotal?.baseUnits ?? '0') ? -1 : 1),
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (BigInt(a.maxTotal?.baseUnits ?? '0') < BigInt(b.maxTotal?.baseUnits ?? '0') ? -1 : 1),
     )[0]!;
     const q = best.quote!;
     const cls = resolveGpuClass(best.tier?.gpuClass ?? '');
@@ -51,7 +55,9 @@ export class GrpcPricing implements PricingPort {
       quoteId: q.nonce,
       gpuProduct: cls === 'unknown' ? (best.tier?.gpuClass ?? '') : canonicalProductLabel(cls),
       region: best.tier?.region ?? '',
-      pricePerGpuSecond: BigInt(q.pricePerGpuSecond?.baseUnits ?? best.pricePerGpuSecond?.baseUnits ?? '0'),
+      pricePerGpuSecond: BigInt(
+        q.pricePerGpuSecond?.baseUnits ?? best.pricePerGpuSecond?.baseUnits ?? '0',
+      ),
       total: BigInt(best.maxTotal?.baseUnits ?? '0'),
       expiresAt: new Date(Number(q.expiry) * 1000).toISOString(),
       signer: q.signer,
