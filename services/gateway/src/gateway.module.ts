@@ -1,10 +1,5 @@
-import {
-  Inject,
-  type MiddlewareConsumer,
-  Module,
-  type NestModule,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
 import { JobUseCases } from './app/job-use-cases';
 import { restRouter } from './api/rest.router';
@@ -102,10 +97,16 @@ export class GatewayComponents implements OnModuleDestroy {
     },
   ],
 })
-export class GatewayModule implements NestModule {
-  constructor(private readonly components: GatewayComponents) {}
+export class GatewayModule implements OnModuleInit {
+  constructor(
+    private readonly components: GatewayComponents,
+    @Inject(HttpAdapterHost) private readonly adapter: HttpAdapterHost,
+  ) {}
 
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(this.components.router).forRoutes('*');
+  /** Mounts the REST router on the Express app before Nest adds its not-found handler. */
+  onModuleInit(): void {
+    (this.adapter.httpAdapter.getInstance() as { use(h: unknown): void }).use(
+      this.components.router,
+    );
   }
 }

@@ -309,7 +309,7 @@ export function restRouter(deps: RestDeps): Router {
     ) => {
       if (err.type === 'entity.too.large')
         return sendError(res, new ApiError('PAYLOAD_TOO_LARGE', 'the body is larger than 256 kB'));
-      if (err.status === 400)
+      if (err.type === 'entity.parse.failed' || err.status === 400)
         return sendError(
           res,
           invalid([{ field: 'body', problem: 'is not valid JSON', accepted: 'a JSON object' }]),

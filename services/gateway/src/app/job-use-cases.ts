@@ -56,6 +56,19 @@ export function requireScope(p: Principal, scope: Scope): void {
     ]);
 }
 
+function idempotencyKeyOf(body: unknown): string {
+  const raw = (body as { idempotencyKey?: unknown }).idempotencyKey;
+  if (raw !== undefined && (typeof raw !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(raw)))
+    throw invalid([
+      {
+        field: 'idempotencyKey',
+        problem: 'is not valid',
+        accepted: '1 to 128 letters, digits, . _ : -',
+      },
+    ]);
+  return typeof raw === 'string' ? raw : randomUUID();
+}
+
 export interface WatchMessage {
   eventType: string;
   state: JobStateName;
@@ -85,7 +98,9 @@ export class JobUseCases {
 
   /** Checked before anything is sent, so a refused request creates nothing. */
   validate(body: unknown): NormalizedJob[] {
-    return this.normalize(body);
+    const jobs = this.normalize(body);
+    idempotencyKeyOf(body);
+    return jobs;
   }
 
   async quote(p: Principal, body: unknown): Promise<pricingV1.QuoteResponse[]> {
@@ -108,16 +123,7 @@ export class JobUseCases {
   async submit(p: Principal, body: unknown): Promise<matchmakerV1.Job[]> {
     requireScope(p, 'jobs:write');
     const jobs = this.normalize(body);
-    const raw = (body as { idempotencyKey?: unknown }).idempotencyKey;
-    if (raw !== undefined && (typeof raw !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(raw)))
-      throw invalid([
-        {
-          field: 'idempotencyKey',
-          problem: 'is not valid',
-          accepted: '1 to 128 letters, digits, . _ : -',
-        },
-      ]);
-    const key = typeof raw === 'string' ? raw : randomUUID();
+    const key = idempotencyKeyOf(body);
     const created: matchmakerV1.Job[] = [];
     for (const [i, j] of jobs.entries()) {
       // Scoped by tenant so two tenants' keys never collide; by index for a template's parts.

@@ -1,0 +1,549 @@
+import { randomUUID } from 'node:crypto';
+import { Wallet } from 'ethers';
+import { Pool } from 'pg';
+import { SiweMessage } from 'siwe';
+import {
+  OutboxPublisher,
+  OutboxRelay,
+  KafkaJsBus,
+  jobEvents,
+  migrateEventing,
+  withTransaction,
+} from '@starminer/eventing';
+import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
+import { requireStackVar, waitUntil } from '@starminer/testing';
+import { loadConfig } from '../src/config';
+import { gatewayService } from '../src/service-definition';
+import { JobIndex } from '../src/infra/job-index';
+
+const DOMAIN = 'gateway.test';
+const schema = `gw_${randomUUID().slice(0, 8)}`;
+let svc: RunningService;
+let base: string;
+let pool: Pool;
+
+const http = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+  fetch(`${base}${path}`, {
+    ...init,
+    headers: {
+      ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(init.headers as object),
+    },
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
+
+async function siweMessage(
+  wallet: { address: string },
+  over: Partial<Record<string, unknown>> = {},
+) {
+  const { nonce } = (await (await http('/v1/auth/siwe/nonce', { method: 'POST' })).json()) as {
+    nonce: string;
+  };
+  return new SiweMessage({
+    domain: DOMAIN,
+    address: wallet.address,
+    uri: `https://${DOMAIN}`,
+    version: '1',
+    chainId: 31337,
+    nonce,
+    issuedAt: new Date().toISOString(),
+    statement: 'Sign in to StarMiner',
+    ...over,
+  }).prepareMessage();
+}
+
+async function signIn(wallet: {
+  address: string;
+  signMessage(m: string): Promise<string>;
+}): Promise<string> {
+  const message = await siweMessage(wallet);
+  const res = await http('/v1/auth/siwe/verify', {
+    method: 'POST',
+    json: { message, signature: await wallet.signMessage(message) },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+beforeAll(async () => {
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: requireStackVar('DATABASE_URL'),
+    DATABASE_SCHEMA: schema,
+    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
+    CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    GATEWAY_WATCH_GROUP: `gw-watch-${schema}`,
+    SIWE_DOMAIN: DOMAIN,
+    RATE_SUBMIT_BURST: '3',
+    RATE_SUBMIT_PER_MINUTE: '1',
+    // Nothing listens there: the gateway must refuse bad input before it forwards anything.
+    MATCHMAKER_GRPC_URL: '127.0.0.1:1',
+    LOG_LEVEL: 'warn',
+  });
+  svc = await startService(
+    gatewayService,
+    config,
+    new JsonLogger({ service: 'gateway', level: 'warn' }),
+  );
+  base = `http://127.0.0.1:${svc.httpPort}`;
+  pool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
+});
+
+afterAll(async () => {
+  await svc?.stop('test done');
+  await pool?.end();
+});
+
+describe('API keys', () => {
+  it('create, use, scope denied, revoke takes effect at once', async () => {
+    const token = await signIn(Wallet.createRandom());
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await http('/v1/api-keys', {
+      method: 'POST',
+      headers: auth,
+      json: { name: 'ci', scopes: ['jobs:read'] },
+    });
+    expect(created.status).toBe(201);
+    const { key, keyId } = (await created.json()) as { key: string; keyId: string };
+    expect(key).toMatch(/^smk_[0-9a-f]{12}_/);
+    const stored = await pool.query(
+      `SELECT secret_sha256 FROM "${schema}".api_keys WHERE key_id = $1`,
+      [keyId],
+    );
+    expect(stored.rows[0].secret_sha256.toString('utf8')).not.toContain(key.slice(18));
+
+    expect((await http('/v1/jobs?state=BOGUS', { headers: { 'x-api-key': key } })).status).toBe(
+      400,
+    );
+    const denied = await http('/v1/balances', { headers: { 'x-api-key': key } });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe(
+      'PERMISSION_DENIED',
+    );
+
+    expect((await http(`/v1/api-keys/${keyId}`, { method: 'DELETE', headers: auth })).status).toBe(
+      204,
+    );
+    const after = await http('/v1/jobs?state=BOGUS', { headers: { 'x-api-key': key } });
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { error: { code: string } }).error.code).toBe(
+      'UNAUTHENTICATED',
+    );
+  });
+});
+
+describe('Sign-In with Ethereum', () => {
+  const wallet = Wallet.createRandom();
+  const verify = async (
+    message: string,
+    signer: { signMessage(m: string): Promise<string> } = wallet,
+  ) =>
+    http('/v1/auth/siwe/verify', {
+      method: 'POST',
+      json: { message, signature: await signer.signMessage(message) },
+    });
+
+  it('opens a session for a valid message and refuses its replay', async () => {
+    const message = await siweMessage(wallet);
+    expect((await verify(message)).status).toBe(200);
+    const replay = await verify(message);
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(
+      /nonce/,
+    );
+  });
+
+  it.each([
+    ['wrong domain', { domain: 'evil.example' }, /domain/],
+    ['wrong chain id', { chainId: 1 }, /chain id/],
+    ['expired', { expirationTime: new Date(Date.now() - 60_000).toISOString() }, /expired/],
+  ])('refuses a message with %s', async (_name, over, reason) => {
+    const res = await verify(await siweMessage(wallet, over));
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(reason);
+  });
+
+  it('refuses a signature by another wallet', async () => {
+    expect((await verify(await siweMessage(wallet), Wallet.createRandom())).status).toBe(401);
+  });
+});
+
+describe('refused requests create nothing', () => {
+  let key: string;
+  let token: string;
+  let tenant: string;
+  const sd = (parameters: unknown) => ({ template: { name: 'stable-diffusion', parameters } });
+  const spec = {
+    workload: { image: 'ghcr.io/a/b:1' },
+    gpu: { count: 1, minVramMib: 16384 },
+    jobClass: 'inference',
+    maxDurationSeconds: 600,
+  };
+
+  beforeAll(async () => {
+    const w = Wallet.createRandom();
+    tenant = w.address.toLowerCase();
+    token = await signIn(w);
+    const res = await http('/v1/api-keys', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      json: { name: 'w', scopes: ['jobs:write', 'jobs:read'] },
+    });
+    key = ((await res.json()) as { key: string }).key;
+  });
+
+  const cases: Array<[string, number, string, () => RequestInit & { json?: unknown }]> = [
+    ['no credentials', 401, 'UNAUTHENTICATED', () => ({ json: sd({ prompt: 'x' }) })],
+    [
+      'malformed API key',
+      401,
+      'UNAUTHENTICATED',
+      () => ({ headers: { 'x-api-key': 'nope' }, json: sd({ prompt: 'x' }) }),
+    ],
+    [
+      'unknown API key',
+      401,
+      'UNAUTHENTICATED',
+      () => ({
+        headers: { 'x-api-key': `smk_000000000000_${'a'.repeat(43)}` },
+        json: sd({ prompt: 'x' }),
+      }),
+    ],
+    [
+      'bad bearer',
+      401,
+      'UNAUTHENTICATED',
+      () => ({ headers: { authorization: 'Bearer sms_nope' }, json: sd({ prompt: 'x' }) }),
+    ],
+    [
+      'not JSON',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: '{"template":',
+      }),
+    ],
+    [
+      'text body',
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      () => ({ headers: { 'x-api-key': key, 'content-type': 'text/plain' }, body: 'hi' }),
+    ],
+    ['array body', 400, 'INVALID_REQUEST', () => ({ headers: { 'x-api-key': key }, json: [1] })],
+    ['empty object', 400, 'INVALID_REQUEST', () => ({ headers: { 'x-api-key': key }, json: {} })],
+    [
+      'spec and template',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { spec, ...sd({ prompt: 'x' }) } }),
+    ],
+    [
+      'unknown template',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { template: { name: 'nope' } } }),
+    ],
+    [
+      'unknown template version',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: {
+          template: { name: 'stable-diffusion', version: '9.0.0', parameters: { prompt: 'x' } },
+        },
+      }),
+    ],
+    [
+      'missing prompt',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: sd({}) }),
+    ],
+    [
+      'steps out of range',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: sd({ prompt: 'x', steps: 1000 }) }),
+    ],
+    [
+      'bad resolution',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: sd({ prompt: 'x', resolution: '1x1' }) }),
+    ],
+    [
+      'unknown parameter',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: sd({ prompt: 'x', seed: 4 }) }),
+    ],
+    [
+      'finetune single GPU',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: {
+          template: {
+            name: 'llm-finetune',
+            parameters: { baseModel: 'a/b', datasetUri: 's3://x', gpus: 1 },
+          },
+        },
+      }),
+    ],
+    [
+      'finetune bad dataset',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: {
+          template: {
+            name: 'llm-finetune',
+            parameters: { baseModel: 'a/b', datasetUri: 'ftp://x' },
+          },
+        },
+      }),
+    ],
+    [
+      'render reversed range',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: {
+          template: {
+            name: 'unreal-render',
+            parameters: { projectUri: 's3://p', frameStart: 9, frameEnd: 1 },
+          },
+        },
+      }),
+    ],
+    [
+      'bad urgency',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { ...sd({ prompt: 'x' }), urgency: 'asap' } }),
+    ],
+    [
+      'bad region',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: { ...sd({ prompt: 'x' }), regionPreference: ['Mars 1'] },
+      }),
+    ],
+    [
+      'fractional max price',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { ...sd({ prompt: 'x' }), maxPrice: '1.5' } }),
+    ],
+    [
+      'numeric max price',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { ...sd({ prompt: 'x' }), maxPrice: 10 } }),
+    ],
+    [
+      'interactive without RTT',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: { ...sd({ prompt: 'x' }), latency: { mode: 'interactive', clientRegion: 'us-east' } },
+      }),
+    ],
+    [
+      'spec without image',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { spec: { ...spec, workload: {} } } }),
+    ],
+    [
+      'spec zero GPUs',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: { spec: { ...spec, gpu: { count: 0, minVramMib: 1 } } },
+      }),
+    ],
+    [
+      'spec no product nor memory',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { spec: { ...spec, gpu: { count: 1 } } } }),
+    ],
+    [
+      'spec bad class',
+      400,
+      'INVALID_REQUEST',
+      () => ({ headers: { 'x-api-key': key }, json: { spec: { ...spec, jobClass: 'mining' } } }),
+    ],
+    [
+      'spec no duration',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: { spec: { ...spec, maxDurationSeconds: undefined } },
+      }),
+    ],
+    [
+      'spec bad env name',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: { spec: { ...spec, workload: { image: 'a/b', env: { '1X': 'y' } } } },
+      }),
+    ],
+    [
+      'bad idempotency key',
+      400,
+      'INVALID_REQUEST',
+      () => ({
+        headers: { 'x-api-key': key },
+        json: { ...sd({ prompt: 'x' }), idempotencyKey: 'a b' },
+      }),
+    ],
+  ];
+
+  it.each(cases)('%s -> %i %s', async (_name, status, code, init) => {
+    const res = await http('/v1/jobs', { method: 'POST', ...init() });
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as {
+      error: { code: string; message: string; fields: Array<{ accepted: string }> };
+    };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message.length).toBeGreaterThan(5);
+    if (status === 400 && code === 'INVALID_REQUEST')
+      expect(body.error.fields[0]?.accepted).toBeTruthy();
+  });
+
+  it('created no job for any of them', async () => {
+    expect(await new JobIndex(pool, schema).countOf(tenant)).toBe(0);
+  });
+
+  it('answers 429 with Retry-After once the submit bucket is empty', async () => {
+    // A valid request: it takes a token, then fails downstream (no matchmaker listens here).
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await http('/v1/jobs', {
+        method: 'POST',
+        headers: { 'x-api-key': key },
+        json: sd({ prompt: 'x' }),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses.slice(0, 3)).toEqual([503, 503, 503]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('tenant isolation and watching', () => {
+  it("tenant B gets 404 on every endpoint for tenant A's job; A watches its job's events over SSE", async () => {
+    const a = Wallet.createRandom();
+    const [tokenA, tokenB] = [await signIn(a), await signIn(Wallet.createRandom())];
+    const jobId = randomUUID();
+    await new JobIndex(pool, schema).record(
+      jobId,
+      a.address.toLowerCase(),
+      'stable-diffusion',
+      'k',
+    );
+    const asB = { authorization: `Bearer ${tokenB}` };
+    for (const [method, path] of [
+      ['GET', `/v1/jobs/${jobId}`],
+      ['POST', `/v1/jobs/${jobId}/cancel`],
+      ['GET', `/v1/jobs/${jobId}/events`],
+    ] as const) {
+      const res = await http(path, { method, headers: asB });
+      expect([path, res.status]).toEqual([path, 404]);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
+
+    const sse = await http(`/v1/jobs/${jobId}/events`, {
+      headers: { authorization: `Bearer ${tokenA}` },
+    });
+    expect(sse.status).toBe(200);
+    const reader = sse.body!.getReader();
+    let text = '';
+    const readSome = async () => {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    };
+    await readSome();
+    expect(text).toContain('"eventType":"Snapshot"');
+
+    // Publish JobStarted then JobCancelled through an eventing outbox, as the matchmaker does.
+    const outbox = `gw_out_${randomUUID().slice(0, 8)}`;
+    await migrateEventing(pool, outbox);
+    await withTransaction(pool, (tx) =>
+      new OutboxPublisher(outbox, jobEvents).publish(tx, [
+        {
+          aggregateId: jobId,
+          aggregateVersion: 7,
+          event: {
+            type: 'JobStarted',
+            jobId,
+            placement: undefined,
+            podName: 'p',
+            attempt: 1,
+            startedAt: new Date().toISOString(),
+          },
+        },
+        {
+          aggregateId: jobId,
+          aggregateVersion: 8,
+          event: {
+            type: 'JobCancelled',
+            jobId,
+            clientId: a.address.toLowerCase(),
+            cancelledBy: 1,
+            previousState: 7,
+            reason: 'test',
+            placement: undefined,
+            usage: undefined,
+          } as never,
+        },
+      ]),
+    );
+    const producer = new KafkaJsBus({
+      clientId: outbox,
+      brokers: requireStackVar('KAFKA_BROKERS').split(','),
+    }).producer();
+    await producer.connect();
+    const relay = new OutboxRelay({
+      pool,
+      leaseConnection: { connectionString: requireStackVar('DATABASE_URL') },
+      schema: outbox,
+      producer,
+    });
+    relay.start();
+    try {
+      await waitUntil(
+        'both events on the SSE stream',
+        async () => {
+          await readSome();
+          return text.includes('"eventType":"JobCancelled"');
+        },
+        { timeoutMs: 60_000 },
+      );
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+    }
+    expect(text).toMatch(/"eventType":"JobStarted","state":"RUNNING","progressPercent":60/);
+    expect(text).toMatch(/"state":"CANCELLED","progressPercent":100,.*"final":true/);
+  });
+});
