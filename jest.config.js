@@ -34,6 +34,9 @@ const shared = {
 };
 
 module.exports = {
+  // Clients of real components (Kubernetes watches, ethers providers, kafkajs) can keep a socket
+  // open for a moment after a suite's teardown; the run must end when the tests have.
+  forceExit: true,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/*.spec.ts'] },
     {
