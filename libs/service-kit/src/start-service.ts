@@ -88,7 +88,9 @@ export async function startService<C extends ServiceConfig>(
         def.module,
       ],
     };
-    app = await NestFactory.create(root, { logger, abortOnError: false });
+    // No app-wide body parser: a service that takes request bodies parses them in its own
+    // routes, so a malformed body gets that service's error shape, not a generic one.
+    app = await NestFactory.create(root, { logger, abortOnError: false, bodyParser: false });
     app.use(requestMetricsMiddleware(metrics));
     await app.listen(config.HTTP_PORT);
     const httpPort = ((app.getHttpServer() as Server).address() as AddressInfo).port;

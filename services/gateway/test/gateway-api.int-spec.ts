@@ -89,6 +89,10 @@ beforeAll(async () => {
   );
   base = `http://127.0.0.1:${svc.httpPort}`;
   pool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
+  // Ready means the job watcher has joined its group: events published from now on reach it.
+  await waitUntil('the gateway to be ready', async () =>
+    (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
+  );
 });
 
 afterAll(async () => {
@@ -535,7 +539,7 @@ describe('tenant isolation and watching', () => {
         'both events on the SSE stream',
         async () => {
           await readSome();
-          return text.includes('"eventType":"JobCancelled"');
+          return text.includes('"eventType":"JobCancelled"') ? true : undefined;
         },
         { timeoutMs: 60_000 },
       );

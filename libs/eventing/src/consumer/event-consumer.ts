@@ -39,6 +39,11 @@ export interface EventConsumerOptions<E extends TypedEvent> {
   logger?: Logger;
   sessionTimeoutMs?: number;
   stallTimeoutMs?: number;
+  /**
+   * Where a group with no committed offsets starts: the topic's beginning (default, so a new
+   * service sees history) or its end, for consumers that only fan out what happens from now on.
+   */
+  fromBeginning?: boolean;
 }
 
 interface Decoded<E extends TypedEvent> {
@@ -76,6 +81,7 @@ export class EventConsumer<E extends TypedEvent> {
       groupId: options.groupId,
       sessionTimeoutMs: options.sessionTimeoutMs,
       stallTimeoutMs: options.stallTimeoutMs,
+      fromBeginning: options.fromBeginning,
     });
     this.dlqProducer = options.bus.producer();
     this.inbox = new InboxRepository(options.schema, options.groupId);

@@ -25,6 +25,8 @@ export class JobWatchHub {
       schema: opts.schema,
       groupId: opts.groupId,
       topics: [Topics.job],
+      // A watcher fans out what happens from now on; a new replica need not replay history.
+      fromBeginning: false,
       registry: jobEvents,
       handler: (env) => {
         const state = STATE_AFTER_EVENT[env.event.type];

@@ -1,7 +1,12 @@
 import { type Pool } from 'pg';
+import { migrateEventing } from '@starminer/eventing';
 
-/** The gateway's own tables (idempotent; run at boot). Only the gateway writes them. */
+/**
+ * The gateway's own tables (idempotent; run at boot). Only the gateway writes them. The job
+ * watcher's consumer keeps its inbox in the same schema.
+ */
 export async function migrateGateway(pool: Pool, schema: string): Promise<void> {
+  await migrateEventing(pool, schema);
   const s = `"${schema}"`;
   await pool.query(`
     CREATE SCHEMA IF NOT EXISTS ${s};
