@@ -14,6 +14,7 @@ import {
   waitUntil,
 } from '@starminer/testing';
 import { fundAndSettle } from '../contracts/examples/fund-and-settle';
+import { onboardProviders } from './demo-providers';
 
 const root = path.resolve(__dirname, '..');
 const runDir = stackRunDir();
@@ -129,8 +130,21 @@ async function runGpuJob(region: string): Promise<RegionRun> {
   };
 }
 
+async function onboard(): Promise<string[]> {
+  step('providers register and stake on chain; node operators join their GPU nodes');
+  const chain = rpcProvider(requireStackVar('CHAIN_RPC_URL'));
+  try {
+    const lines = await onboardProviders(readDeployments(deploymentsFile), chain);
+    for (const line of lines) console.log(`  ${line}`);
+    return lines;
+  } finally {
+    chain.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   deployContracts();
+  await onboard();
   startServices();
   const money = await settleOnChain();
   step('one GPU job per region, placed by the real kube-scheduler on a simulated GPU node');

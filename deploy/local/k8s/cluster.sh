@@ -70,10 +70,10 @@ case "${1:-}" in
   install) bash "$here/build.sh" ;;
   start)
     bash "$here/build.sh"
-    i=0; names=(); envs=()
+    i=0; names=(); envs=(); pairs=()
     for r in $(regions); do
       start_region "$r" $((API_PORT_BASE + i))
-      names+=("$r"); envs+=("$(env_key "$r")=$kubeconfigs/$r.yaml")
+      names+=("$r"); envs+=("$(env_key "$r")=$kubeconfigs/$r.yaml"); pairs+=("$r=$kubeconfigs/$r.yaml")
       i=$((i + 1))
     done
     for r in "${names[@]}"; do
@@ -82,7 +82,7 @@ case "${1:-}" in
       log "region $r: $(kubectl_for "$r" get nodes --no-headers | wc -l) GPU nodes Ready, kubeconfig $kubeconfigs/$r.yaml"
     done
     write_env k8s "STARMINER_REGIONS=$(IFS=,; echo "${names[*]}")" "REGIONS_FILE=$REGIONS_FILE" \
-      "KUBECTL=$bin/kubectl" "${envs[@]}"
+      "KUBECTL=$bin/kubectl" "KUBE_REGIONS=$(IFS=,; echo "${pairs[*]}")" "${envs[@]}"
     ;;
   stop)
     for r in $(regions); do
