@@ -133,16 +133,17 @@ export class TrackKubernetesHandler {
         const name = kj.metadata!.name!;
         if (wanted.has(name)) continue;
         const jobId = kj.metadata?.labels?.[LABELS.jobId];
-        const known = jobId
-          ? await this.pool.query(`SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1`, [jobId])
+        // Only a Job whose job left the cluster states a while ago and that still has a live pod
+        // is an orphan: a finished one is left to its TTL, and a fresh end (seen on the pod before
+        // the Job controller marked the Job) is not raced.
+        const stale = jobId
+          ? await this.pool.query(
+              `SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1 AND updated_at < now() - interval '30 seconds'`,
+              [jobId],
+            )
           : { rowCount: 0 };
-        // Finished Jobs of ended jobs are left to their TTL; only running orphans are removed.
-        const finished = kj.status?.conditions?.some(
-          (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
-        );
-        if (known.rowCount && finished) continue;
         // A Job of a job id this deployment never saw belongs to another deployment: leave it.
-        if (!known.rowCount) continue;
+        if (!stale.rowCount || (kj.status?.active ?? 0) === 0) continue;
         this.logger.info('deleting orphan Kubernetes Job', { region: cluster.region, name, jobId });
         await this.deleteKubeJob(cluster, name);
       }
