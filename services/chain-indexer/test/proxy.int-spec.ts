@@ -15,6 +15,7 @@ import {
   uniqueName,
 } from './support/indexer';
 import { FlakyRpcProxy } from './support/rpc-proxy';
+import { waitUntil } from '@starminer/testing';
 
 describe('an unreliable RPC endpoint', () => {
   it('drops 5% of requests and serves a lagging node at times: no gaps, no duplicates', async () => {
@@ -24,14 +25,18 @@ describe('an unreliable RPC endpoint', () => {
     const pool = newPool();
     const schema = uniqueName('ci_proxy');
     try {
-      const ix = await newIndexer(pool, {
-        schema,
-        rpcUrl: url,
-        deployments: fx.deployments,
-        confirmations: 0,
-        batchBlocks: 7,
-        rpcTimeoutMs: 2_000,
-      });
+      // Building checks the chain id once; through this proxy that call can be dropped too, and
+      // the service retries its start the same way.
+      const ix = await waitUntil('the indexer to start through the flaky proxy', () =>
+        newIndexer(pool, {
+          schema,
+          rpcUrl: url,
+          deployments: fx.deployments,
+          confirmations: 0,
+          batchBlocks: 7,
+          rpcTimeoutMs: 2_000,
+        }),
+      );
       for (let round = 0; round < 8; round++) {
         await escrowActivity(fx, { jobs: 15, tag: `proxy-${round}`, txsPerBlock: 2 });
         await mineEmpty(fx.chain, 5);
