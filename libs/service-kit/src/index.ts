@@ -42,3 +42,4 @@ export {
   kafkaBrokers,
   privateKey,
 } from './config/platform-vars';
+export { BackgroundStart } from './readiness/background-start';

@@ -31,6 +31,11 @@ let deploymentsFile = '';
 const extraEnv = (): Record<string, string> => ({
   ...stackEnv(),
   DEPLOYMENTS_FILE: deploymentsFile,
+  // Booting must not touch what other suites run on the shared clusters: the registry manages
+  // no node (it would taint every node its fresh deployment does not know) and the matchmaker
+  // reconciles a namespace of its own.
+  NODE_LABEL_SELECTOR: 'starminer.io/services-boot-test',
+  JOB_NAMESPACE: `services-boot-${process.pid}`,
 });
 
 const running: ServiceProcess[] = [];
@@ -201,10 +206,7 @@ describe('a port already in use', () => {
     await new Promise<void>((resolve) => taken.listen(0, resolve));
     try {
       const port = (taken.address() as net.AddressInfo).port;
-      const svc = start('gateway', {
-        DATABASE_URL: requireStackVar('DATABASE_URL'),
-        HTTP_PORT: String(port),
-      });
+      const svc = start('gateway', { ...extraEnv(), HTTP_PORT: String(port) });
       expect((await svc.exited).code).toBe(1);
       const fatal = svc.logs().find((l) => l.level === 'fatal');
       expect(fatal).toMatchObject({ msg: 'service failed to start', err: { code: 'EADDRINUSE' } });

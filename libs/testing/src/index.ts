@@ -1,3 +1,4 @@
 export { stackEnv, stackRunDir, requireStackVar, regionKubeconfig, stackRegions } from './stack';
 export { waitUntil } from './wait';
 export { deployFreshProtocol, type FreshProtocol } from './fresh-protocol';
+export { waitForStartup } from './service-startup';

@@ -2,8 +2,10 @@ import {
   ConfigError,
   type ConfigIssue,
   type ConfigOf,
+  consumerGroup,
   defineConfig,
   int,
+  kafkaBrokers,
   oneOf,
   serviceConfigSchema,
   str,
@@ -11,9 +13,9 @@ import {
 
 const schema = {
   ...serviceConfigSchema({ service: 'matchmaker', httpPort: 8081, grpcPort: 9091 }),
-  KAFKA_BROKERS: str({ describe: 'comma-separated host:port list of Kafka brokers' }),
+  KAFKA_BROKERS: kafkaBrokers(),
   /** Consumer group of the matchmaker's Kafka consumers (tests give each run its own). */
-  KAFKA_GROUP_ID: str({ default: 'matchmaker' }),
+  KAFKA_GROUP_ID: consumerGroup('matchmaker'),
   REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
   /** Regions to dispatch to: each needs KUBECONFIG_<REGION> (us-east -> KUBECONFIG_US_EAST). */
   STARMINER_REGIONS: str({
@@ -21,7 +23,10 @@ const schema = {
     describe: 'comma-separated region names',
   }),
   /** host:port of the pricing service's gRPC API. */
-  PRICING_GRPC_ADDRESS: str({ describe: 'host:port of the pricing gRPC API' }),
+  PRICING_GRPC_URL: str({
+    default: '127.0.0.1:9092',
+    describe: 'host:port of the pricing gRPC API',
+  }),
   /** Namespace the Kubernetes Jobs are created in, in every region. */
   JOB_NAMESPACE: str({ default: 'starminer-jobs', pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ }),
   /** Optional JSON file with the matching weights document (version 1); defaults otherwise. */

@@ -4,19 +4,41 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import {
+  BackgroundStart,
+  JsonLogger,
+  PostgresDatabase,
+  Readiness,
+  SERVICE_CONFIG,
+} from '@starminer/service-kit';
 import { type MatchmakerConfig } from './config';
 import { MatchmakerRuntime } from './infra/runtime';
 
-/** Starts the runtime once Nest is up and stops it before the pool closes. */
+/**
+ * Starts the runtime once Nest is up, without holding the boot while Postgres is down (readiness
+ * reports `startup` meanwhile), and stops it before the pool closes.
+ */
 class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(MatchmakerRuntime) private readonly runtime: MatchmakerRuntime) {}
+  private readonly startup: BackgroundStart;
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.start();
+  constructor(
+    @Inject(MatchmakerRuntime) private readonly runtime: MatchmakerRuntime,
+    @Inject(Readiness) readiness: Readiness,
+    @Inject(JsonLogger) logger: JsonLogger,
+  ) {
+    this.startup = new BackgroundStart('startup', logger);
+    readiness.register(this.startup.readiness());
+  }
+
+  onApplicationBootstrap(): void {
+    this.startup.run(
+      () => this.runtime.prepare(),
+      () => this.runtime.start(),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.startup.stop();
     await this.runtime.stop();
   }
 }

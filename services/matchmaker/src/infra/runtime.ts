@@ -67,7 +67,7 @@ export class MatchmakerRuntime {
     for (const [region, path] of Object.entries(config.kubeconfigs)) {
       this.clusters.set(region, new RegionCluster(region, path, config.JOB_NAMESPACE, logger));
     }
-    this.pricing = new GrpcPricing(config.PRICING_GRPC_ADDRESS);
+    this.pricing = new GrpcPricing(config.PRICING_GRPC_URL);
     this.submit = new SubmitJobHandler(
       pool,
       schema,
@@ -136,8 +136,12 @@ export class MatchmakerRuntime {
     ];
   }
 
-  async start(): Promise<void> {
+  /** Everything that only needs the database: retried at boot until Postgres answers. */
+  async prepare(): Promise<void> {
     await migrateMatchmaker(this.pool, this.config.DATABASE_SCHEMA);
+  }
+
+  async start(): Promise<void> {
     this.producer = this.bus.producer();
     await this.producer.connect();
     this.relay = new OutboxRelay({

@@ -11,7 +11,12 @@ import {
 import { resolveGpuClass } from '@starminer/gpu-catalogue';
 import { matchmakerV1, pricingV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { regionKubeconfig, requireStackVar, stackRegions } from '@starminer/testing';
+import {
+  regionKubeconfig,
+  requireStackVar,
+  stackRegions,
+  waitForStartup,
+} from '@starminer/testing';
 import { loadConfig } from '../../src/config';
 import { matchmakerGrpc } from '../../src/api/matchmaker.grpc';
 import { MatchmakerRuntime } from '../../src/infra/runtime';
@@ -205,7 +210,7 @@ export async function startMatchmaker(opts: {
     KAFKA_GROUP_ID: `mm-${opts.runId}`,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     STARMINER_REGIONS: stackRegions().join(','),
-    PRICING_GRPC_ADDRESS: opts.pricingAddress,
+    PRICING_GRPC_URL: opts.pricingAddress,
     JOB_NAMESPACE: namespace,
     SIMULATION_ANNOTATIONS: 'true',
     TICK_MS: '200',
@@ -227,6 +232,7 @@ export async function startMatchmaker(opts: {
     config,
     logger,
   );
+  await waitForStartup(service.httpPort);
   const runtime = service.app.get(MatchmakerRuntime);
   const client = new matchmakerV1.MatchmakerServiceClient(
     `127.0.0.1:${service.grpcPort}`,

@@ -15,7 +15,13 @@ import {
   type StarminerEvent,
   starminerRegistry,
 } from '@starminer/eventing';
-import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import {
+  BackgroundStart,
+  JsonLogger,
+  PostgresDatabase,
+  Readiness,
+  SERVICE_CONFIG,
+} from '@starminer/service-kit';
 import { ApplyChainEventHandler } from '../app/apply-chain-event/apply-chain-event.handler';
 import { ProviderStandings } from '../app/provider-standing/provider-standings';
 import { QueryInventoryHandler } from '../app/query-inventory/query-inventory.handler';
@@ -47,6 +53,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   private readonly consumer: EventConsumer<StarminerEvent>;
   private producer: Producer | undefined;
   private relay: OutboxRelay | undefined;
+  private startup: BackgroundStart | undefined;
   private recheckTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -111,9 +118,19 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
+  /** Boot does not wait for Postgres: readiness reports `startup` until it is reachable. */
   async onApplicationBootstrap(): Promise<void> {
     const { pool, schema } = this.database;
-    await migrateRegistry(pool, schema);
+    this.startup = new BackgroundStart('startup', this.logger);
+    this.readiness.register(this.startup.readiness());
+    this.startup.run(
+      () => migrateRegistry(pool, schema),
+      () => this.startAfterMigrations(),
+    );
+  }
+
+  private async startAfterMigrations(): Promise<void> {
+    const { pool, schema } = this.database;
     this.producer = this.bus.producer();
     await this.producer.connect();
     this.relay = new OutboxRelay({
@@ -144,6 +161,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.startup?.stop();
     if (this.recheckTimer) clearInterval(this.recheckTimer);
     await this.controller.stop();
     await this.consumer.stop().catch(() => undefined);

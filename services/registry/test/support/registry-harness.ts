@@ -1,7 +1,7 @@
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { registryV1 } from '@starminer/proto';
 import { JsonLogger, type RunningService, startService } from '@starminer/service-kit';
-import { requireStackVar } from '@starminer/testing';
+import { requireStackVar, waitForStartup } from '@starminer/testing';
 import { loadConfig } from '../../src/config';
 import { RegistryRuntime } from '../../src/infra/registry-runtime';
 import { registryGrpcService } from '../../src/api/registry.grpc';
@@ -53,6 +53,7 @@ export class RegistryHarness {
       config,
       new JsonLogger({ service: 'registry', level: 'warn' }),
     );
+    await waitForStartup(running.httpPort);
     const client = new registryV1.RegistryServiceClient(
       `127.0.0.1:${running.grpcPort}`,
       credentials.createInsecure(),
