@@ -31,7 +31,7 @@ const schema = {
     pattern: /^[A-Za-z0-9._-]+$/,
   }),
   /** JSON-RPC of the chain: ERC-1271 signature checks of contract wallets. */
-  CHAIN_RPC_URL: url({ protocols: ['http', 'https'], default: 'http://127.0.0.1:58545' }),
+  CHAIN_RPC_URL: url({ protocols: ['http', 'https'], default: 'http://127.0.0.1:18545' }),
   /** Sign-In with Ethereum: the domain and chain id a message must name. */
   SIWE_DOMAIN: str({ default: 'localhost:8080', describe: 'host[:port] clients sign in to' }),
   SIWE_CHAIN_ID: int({ default: 31337, min: 1, max: 2 ** 31 }),
