@@ -126,6 +126,7 @@ export class EventPublisher {
   /** NodeJoined for every GPU node of the regions' clusters, and ProviderActivated for their providers. */
   async announceClusterNodes(): Promise<void> {
     const providers = new Set<string>();
+    const tiers = new Set<string>();
     for (const region of stackRegions()) {
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(regionKubeconfig(region));
@@ -135,6 +136,7 @@ export class EventPublisher {
       for (const n of nodes.items) {
         const l = n.metadata!.labels!;
         providers.add(l['starminer.io/provider']!);
+        tiers.add(`${l['nvidia.com/gpu.product']!}|${region}`);
         await this.publish(`${region}/${n.metadata!.name}`, [
           {
             type: 'NodeJoined',
@@ -155,6 +157,27 @@ export class EventPublisher {
       await this.publish(p, [
         { type: 'ProviderActivated', provider: p, staked: { baseUnits: '1' }, cause: undefined },
       ]);
+    }
+    // A price for every tier of those nodes, below what the test quotes carry, as pricing
+    // publishes them: matching must not depend on what other suites left on the market topic.
+    for (const tier of tiers) {
+      for (const urgency of [1, 2, 3, 4]) {
+        await this.publish(`${tier}/${urgency}`, [
+          {
+            type: 'PriceUpdated',
+            tier: {
+              gpuProduct: tier.split('|')[0]!,
+              region: tier.split('|')[1]!,
+              urgency,
+            },
+            previousPricePerGpuSecond: undefined,
+            pricePerGpuSecond: { baseUnits: (TEST_PRICE / 2n).toString() },
+            queuedGpus: 0,
+            freeGpus: 0,
+            strategy: 'test',
+          },
+        ]);
+      }
     }
   }
 
