@@ -43,3 +43,4 @@ export {
   privateKey,
 } from './config/platform-vars';
 export { BackgroundStart } from './readiness/background-start';
+export { unaryHandler } from './grpc/unary-handler';

@@ -1,6 +1,6 @@
-import { type sendUnaryData, type ServerUnaryCall, status as GrpcStatus } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { chainIndexerV1 as v1, serviceProtoFiles } from '@starminer/proto';
-import { type GrpcServiceRegistration } from '@starminer/service-kit';
+import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import {
   InvalidArgumentError,
   NotFoundError,
@@ -76,21 +76,13 @@ function jobArg(jobId: string): string {
 
 /** Thin adapter: each call delegates to the mirror queries; errors map to gRPC status codes. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
-    fn(call.request).then(
-      (res) => cb(null, res),
-      (err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        const code =
-          err instanceof InvalidArgumentError
-            ? GrpcStatus.INVALID_ARGUMENT
-            : err instanceof NotFoundError
-              ? GrpcStatus.NOT_FOUND
-              : GrpcStatus.INTERNAL;
-        cb({ code, details: message, name: 'Error', message });
-      },
-    );
-  };
+  return unaryHandler(fn, (err) =>
+    err instanceof InvalidArgumentError
+      ? GrpcStatus.INVALID_ARGUMENT
+      : err instanceof NotFoundError
+        ? GrpcStatus.NOT_FOUND
+        : GrpcStatus.INTERNAL,
+  );
 }
 
 export function chainIndexerGrpcService(q: MirrorQueries): GrpcServiceRegistration {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { matchmakerV1 } from '@starminer/proto';
-import { type GrpcServiceRegistration } from '@starminer/service-kit';
+import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import { CommandRejectedError, IllegalTransitionError } from '../domain/errors';
 import { InvalidRequestError, JobNotFoundError, UnavailableError } from '../app/errors';
 import { type MatchmakerRuntime } from '../infra/runtime';
@@ -19,18 +19,8 @@ function statusOf(err: unknown): grpc.status {
   return grpc.status.INTERNAL;
 }
 
-/** Adapts a promise-returning handler to grpc-js's callback style with mapped error codes. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then(
-      (res) => callback(null, res),
-      (err: unknown) =>
-        callback({
-          code: statusOf(err),
-          details: err instanceof Error ? err.message : String(err),
-        }),
-    );
-  };
+  return unaryHandler(fn, statusOf);
 }
 
 /** Thin controller: each RPC delegates to one use case. */

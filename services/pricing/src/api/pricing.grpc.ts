@@ -1,6 +1,6 @@
-import { type handleUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type handleUnaryCall, status } from '@grpc/grpc-js';
 import { commonV1, pricingV1 } from '@starminer/proto';
-import { type GrpcServiceRegistration } from '@starminer/service-kit';
+import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import { PageTokenError, type PriceIndexQueries } from '../app/price-index/price-index.queries';
 import { QuoteInputError, type QuoteResult } from '../app/quote/quote.command';
 import { type QuoteHandler } from '../app/quote/quote.handler';
@@ -34,23 +34,12 @@ function requireUrgency(u: commonV1.Urgency, field: string): Urgency {
   return urgency;
 }
 
-/** Runs a handler and maps bad input to INVALID_ARGUMENT, anything else to INTERNAL. */
 function unary<Req, Res>(work: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
-  return (call, callback: sendUnaryData<Res>) => {
-    work(call.request).then(
-      (res) => callback(null, res),
-      (err: unknown) => {
-        const invalid =
-          err instanceof BadRequest ||
-          err instanceof QuoteInputError ||
-          err instanceof PageTokenError;
-        callback({
-          code: invalid ? status.INVALID_ARGUMENT : status.INTERNAL,
-          details: err instanceof Error ? err.message : String(err),
-        });
-      },
-    );
-  };
+  return unaryHandler(work, (err) =>
+    err instanceof BadRequest || err instanceof QuoteInputError || err instanceof PageTokenError
+      ? status.INVALID_ARGUMENT
+      : status.INTERNAL,
+  );
 }
 
 function toQuoteResponse(r: QuoteResult): pricingV1.QuoteResponse {

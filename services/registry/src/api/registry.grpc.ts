@@ -1,5 +1,5 @@
-import { type sendUnaryData, type ServerUnaryCall, status as GrpcStatus } from '@grpc/grpc-js';
-import { type GrpcServiceRegistration } from '@starminer/service-kit';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import { registryV1 } from '@starminer/proto';
 import { type NodeRecord, type NodeStatus } from '../domain/node';
 import {
@@ -44,21 +44,13 @@ class BadRequest extends Error {}
 
 /** Thin gRPC adapter: validates requests, delegates to the inventory queries, maps the answers. */
 function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
-    fn(call.request).then(
-      (res) => cb(null, res),
-      (err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        const code =
-          err instanceof BadRequest || err instanceof InvalidPageTokenError
-            ? GrpcStatus.INVALID_ARGUMENT
-            : err instanceof NotFound
-              ? GrpcStatus.NOT_FOUND
-              : GrpcStatus.INTERNAL;
-        cb({ code, details: message, name: 'Error', message });
-      },
-    );
-  };
+  return unaryHandler(fn, (err) =>
+    err instanceof BadRequest || err instanceof InvalidPageTokenError
+      ? GrpcStatus.INVALID_ARGUMENT
+      : err instanceof NotFound
+        ? GrpcStatus.NOT_FOUND
+        : GrpcStatus.INTERNAL,
+  );
 }
 class NotFound extends Error {}
 

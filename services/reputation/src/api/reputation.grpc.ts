@@ -1,6 +1,6 @@
-import { type handleUnaryCall, type sendUnaryData, status } from '@grpc/grpc-js';
+import { type handleUnaryCall, status } from '@grpc/grpc-js';
 import { reputationV1 } from '@starminer/proto';
-import { type GrpcServiceRegistration } from '@starminer/service-kit';
+import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import { type RunEpochHandler } from '../app/run-epoch/run-epoch.handler';
 import { ScoreQueryError, type ScoreQueries, type ScoreView } from '../app/scores/score.queries';
 import { type SortField } from '../infra/score-repository';
@@ -8,23 +8,14 @@ import { type SortField } from '../infra/score-repository';
 class BadRequest extends Error {}
 class NotFound extends Error {}
 
-/** Runs a handler; bad input is INVALID_ARGUMENT, a missing proof NOT_FOUND, the rest INTERNAL. */
 function unary<Req, Res>(work: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
-  return (call, callback: sendUnaryData<Res>) => {
-    work(call.request).then(
-      (res) => callback(null, res),
-      (err: unknown) =>
-        callback({
-          code:
-            err instanceof BadRequest || err instanceof ScoreQueryError
-              ? status.INVALID_ARGUMENT
-              : err instanceof NotFound
-                ? status.NOT_FOUND
-                : status.INTERNAL,
-          details: err instanceof Error ? err.message : String(err),
-        }),
-    );
-  };
+  return unaryHandler(work, (err) =>
+    err instanceof BadRequest || err instanceof ScoreQueryError
+      ? status.INVALID_ARGUMENT
+      : err instanceof NotFound
+        ? status.NOT_FOUND
+        : status.INTERNAL,
+  );
 }
 
 const bps = (x: number) => Math.min(10_000, Math.max(0, Math.round(x * 10_000)));
