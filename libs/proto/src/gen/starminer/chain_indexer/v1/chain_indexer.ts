@@ -316,6 +316,39 @@ export interface ListTokenFlowsByJobResponse {
   cursor: ChainCursor | undefined;
 }
 
+export interface GetBalancesRequest {
+  /** 0x address of the account. */
+  address: string;
+}
+
+export interface GetBalancesResponse {
+  /** Lower-case 0x address. */
+  address: string;
+  /** AGPU the account holds (the token's balanceOf), read at the cursor block. */
+  agpuBalance:
+    | TokenAmount
+    | undefined;
+  /**
+   * Deposits of the account's jobs the escrow still holds (funded, not yet settled, refunded or
+   * reclaimed), from the mirror.
+   */
+  escrowed:
+    | TokenAmount
+    | undefined;
+  /** Jobs whose deposits make up escrowed. */
+  escrowedJobs: number;
+  /**
+   * Credits in JobEscrow the account can withdraw (payouts, refunds, reclaims not yet
+   * withdrawn): the escrow's credits(account), read at the cursor block.
+   */
+  withdrawable:
+    | TokenAmount
+    | undefined;
+  /** Refunds and reclaims credited to the account as a client, all time, from the mirror. */
+  refunded: TokenAmount | undefined;
+  cursor: ChainCursor | undefined;
+}
+
 function createBaseChainCursor(): ChainCursor {
   return { chainId: "0", blockNumber: "0", blockHash: "", finalizedBlockNumber: "0" };
 }
@@ -2547,6 +2580,264 @@ export const ListTokenFlowsByJobResponse: MessageFns<ListTokenFlowsByJobResponse
   },
 };
 
+function createBaseGetBalancesRequest(): GetBalancesRequest {
+  return { address: "" };
+}
+
+export const GetBalancesRequest: MessageFns<GetBalancesRequest> = {
+  encode(message: GetBalancesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBalancesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBalancesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetBalancesRequest {
+    return { address: isSet(object.address) ? globalThis.String(object.address) : "" };
+  },
+
+  toJSON(message: GetBalancesRequest): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBalancesRequest>): GetBalancesRequest {
+    return GetBalancesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetBalancesRequest>): GetBalancesRequest {
+    const message = createBaseGetBalancesRequest();
+    message.address = object.address ?? "";
+    return message;
+  },
+};
+
+function createBaseGetBalancesResponse(): GetBalancesResponse {
+  return {
+    address: "",
+    agpuBalance: undefined,
+    escrowed: undefined,
+    escrowedJobs: 0,
+    withdrawable: undefined,
+    refunded: undefined,
+    cursor: undefined,
+  };
+}
+
+export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
+  encode(message: GetBalancesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    if (message.agpuBalance !== undefined) {
+      TokenAmount.encode(message.agpuBalance, writer.uint32(18).fork()).join();
+    }
+    if (message.escrowed !== undefined) {
+      TokenAmount.encode(message.escrowed, writer.uint32(26).fork()).join();
+    }
+    if (message.escrowedJobs !== 0) {
+      writer.uint32(32).uint32(message.escrowedJobs);
+    }
+    if (message.withdrawable !== undefined) {
+      TokenAmount.encode(message.withdrawable, writer.uint32(42).fork()).join();
+    }
+    if (message.refunded !== undefined) {
+      TokenAmount.encode(message.refunded, writer.uint32(50).fork()).join();
+    }
+    if (message.cursor !== undefined) {
+      ChainCursor.encode(message.cursor, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBalancesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBalancesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.agpuBalance = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.escrowed = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.escrowedJobs = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.withdrawable = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.refunded = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.cursor = ChainCursor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetBalancesResponse {
+    return {
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      agpuBalance: isSet(object.agpuBalance)
+        ? TokenAmount.fromJSON(object.agpuBalance)
+        : isSet(object.agpu_balance)
+        ? TokenAmount.fromJSON(object.agpu_balance)
+        : undefined,
+      escrowed: isSet(object.escrowed) ? TokenAmount.fromJSON(object.escrowed) : undefined,
+      escrowedJobs: isSet(object.escrowedJobs)
+        ? globalThis.Number(object.escrowedJobs)
+        : isSet(object.escrowed_jobs)
+        ? globalThis.Number(object.escrowed_jobs)
+        : 0,
+      withdrawable: isSet(object.withdrawable) ? TokenAmount.fromJSON(object.withdrawable) : undefined,
+      refunded: isSet(object.refunded) ? TokenAmount.fromJSON(object.refunded) : undefined,
+      cursor: isSet(object.cursor) ? ChainCursor.fromJSON(object.cursor) : undefined,
+    };
+  },
+
+  toJSON(message: GetBalancesResponse): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.agpuBalance !== undefined) {
+      obj.agpuBalance = TokenAmount.toJSON(message.agpuBalance);
+    }
+    if (message.escrowed !== undefined) {
+      obj.escrowed = TokenAmount.toJSON(message.escrowed);
+    }
+    if (message.escrowedJobs !== 0) {
+      obj.escrowedJobs = Math.round(message.escrowedJobs);
+    }
+    if (message.withdrawable !== undefined) {
+      obj.withdrawable = TokenAmount.toJSON(message.withdrawable);
+    }
+    if (message.refunded !== undefined) {
+      obj.refunded = TokenAmount.toJSON(message.refunded);
+    }
+    if (message.cursor !== undefined) {
+      obj.cursor = ChainCursor.toJSON(message.cursor);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBalancesResponse>): GetBalancesResponse {
+    return GetBalancesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetBalancesResponse>): GetBalancesResponse {
+    const message = createBaseGetBalancesResponse();
+    message.address = object.address ?? "";
+    message.agpuBalance = (object.agpuBalance !== undefined && object.agpuBalance !== null)
+      ? TokenAmount.fromPartial(object.agpuBalance)
+      : undefined;
+    message.escrowed = (object.escrowed !== undefined && object.escrowed !== null)
+      ? TokenAmount.fromPartial(object.escrowed)
+      : undefined;
+    message.escrowedJobs = object.escrowedJobs ?? 0;
+    message.withdrawable = (object.withdrawable !== undefined && object.withdrawable !== null)
+      ? TokenAmount.fromPartial(object.withdrawable)
+      : undefined;
+    message.refunded = (object.refunded !== undefined && object.refunded !== null)
+      ? TokenAmount.fromPartial(object.refunded)
+      : undefined;
+    message.cursor = (object.cursor !== undefined && object.cursor !== null)
+      ? ChainCursor.fromPartial(object.cursor)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Contract state mirrored from the chain at the configured confirmation depth. Every answer
  * carries the cursor (the block the mirror is current at); history is paged by checkpoint.
@@ -2605,6 +2896,16 @@ export const ChainIndexerServiceService = {
       Buffer.from(ListTokenFlowsByJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListTokenFlowsByJobResponse => ListTokenFlowsByJobResponse.decode(value),
   },
+  /** An account's money at the cursor block: AGPU held, deposits in escrow, credits to withdraw. */
+  getBalances: {
+    path: "/starminer.chain_indexer.v1.ChainIndexerService/GetBalances" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetBalancesRequest): Buffer => Buffer.from(GetBalancesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetBalancesRequest => GetBalancesRequest.decode(value),
+    responseSerialize: (value: GetBalancesResponse): Buffer => Buffer.from(GetBalancesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetBalancesResponse => GetBalancesResponse.decode(value),
+  },
 } as const;
 
 export interface ChainIndexerServiceServer extends UntypedServiceImplementation {
@@ -2615,6 +2916,8 @@ export interface ChainIndexerServiceServer extends UntypedServiceImplementation 
   listTokenFlowsByAddress: handleUnaryCall<ListTokenFlowsByAddressRequest, ListTokenFlowsByAddressResponse>;
   /** Token flows of one job's escrow: deposit, payout and refund credits, fee. */
   listTokenFlowsByJob: handleUnaryCall<ListTokenFlowsByJobRequest, ListTokenFlowsByJobResponse>;
+  /** An account's money at the cursor block: AGPU held, deposits in escrow, credits to withdraw. */
+  getBalances: handleUnaryCall<GetBalancesRequest, GetBalancesResponse>;
 }
 
 export interface ChainIndexerServiceClient extends Client {
@@ -2694,6 +2997,22 @@ export interface ChainIndexerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListTokenFlowsByJobResponse) => void,
+  ): ClientUnaryCall;
+  /** An account's money at the cursor block: AGPU held, deposits in escrow, credits to withdraw. */
+  getBalances(
+    request: GetBalancesRequest,
+    callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
+  ): ClientUnaryCall;
+  getBalances(
+    request: GetBalancesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
+  ): ClientUnaryCall;
+  getBalances(
+    request: GetBalancesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -193,12 +193,22 @@ export interface GetBalancesResponse {
   escrowed:
     | TokenAmount
     | undefined;
-  /** Refunds the escrow returned to the caller for settled jobs. */
+  /** Refunds and reclaims the escrow credited to the caller, all time. */
   refunded:
     | TokenAmount
     | undefined;
   /** Jobs whose escrow was counted. */
   fundedJobs: number;
+  /** AGPU the wallet holds. */
+  agpuBalance:
+    | TokenAmount
+    | undefined;
+  /** Credits in the escrow the wallet can withdraw (refunds, reclaims, payouts). */
+  withdrawable:
+    | TokenAmount
+    | undefined;
+  /** Block the chain-indexer's answer is current at. */
+  asOfBlock: string;
 }
 
 export interface GetPriceBookRequest {
@@ -2207,7 +2217,15 @@ export const GetBalancesRequest: MessageFns<GetBalancesRequest> = {
 };
 
 function createBaseGetBalancesResponse(): GetBalancesResponse {
-  return { address: "", escrowed: undefined, refunded: undefined, fundedJobs: 0 };
+  return {
+    address: "",
+    escrowed: undefined,
+    refunded: undefined,
+    fundedJobs: 0,
+    agpuBalance: undefined,
+    withdrawable: undefined,
+    asOfBlock: "0",
+  };
 }
 
 export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
@@ -2223,6 +2241,15 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
     }
     if (message.fundedJobs !== 0) {
       writer.uint32(32).uint32(message.fundedJobs);
+    }
+    if (message.agpuBalance !== undefined) {
+      TokenAmount.encode(message.agpuBalance, writer.uint32(42).fork()).join();
+    }
+    if (message.withdrawable !== undefined) {
+      TokenAmount.encode(message.withdrawable, writer.uint32(50).fork()).join();
+    }
+    if (message.asOfBlock !== "0") {
+      writer.uint32(56).uint64(message.asOfBlock);
     }
     return writer;
   },
@@ -2272,6 +2299,30 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
             message.fundedJobs = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.agpuBalance = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.withdrawable = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.asOfBlock = reader.uint64().toString();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2294,6 +2345,17 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
         : isSet(object.funded_jobs)
         ? globalThis.Number(object.funded_jobs)
         : 0,
+      agpuBalance: isSet(object.agpuBalance)
+        ? TokenAmount.fromJSON(object.agpuBalance)
+        : isSet(object.agpu_balance)
+        ? TokenAmount.fromJSON(object.agpu_balance)
+        : undefined,
+      withdrawable: isSet(object.withdrawable) ? TokenAmount.fromJSON(object.withdrawable) : undefined,
+      asOfBlock: isSet(object.asOfBlock)
+        ? globalThis.String(object.asOfBlock)
+        : isSet(object.as_of_block)
+        ? globalThis.String(object.as_of_block)
+        : "0",
     };
   },
 
@@ -2311,6 +2373,15 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
     if (message.fundedJobs !== 0) {
       obj.fundedJobs = Math.round(message.fundedJobs);
     }
+    if (message.agpuBalance !== undefined) {
+      obj.agpuBalance = TokenAmount.toJSON(message.agpuBalance);
+    }
+    if (message.withdrawable !== undefined) {
+      obj.withdrawable = TokenAmount.toJSON(message.withdrawable);
+    }
+    if (message.asOfBlock !== "0") {
+      obj.asOfBlock = message.asOfBlock;
+    }
     return obj;
   },
 
@@ -2327,6 +2398,13 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
       ? TokenAmount.fromPartial(object.refunded)
       : undefined;
     message.fundedJobs = object.fundedJobs ?? 0;
+    message.agpuBalance = (object.agpuBalance !== undefined && object.agpuBalance !== null)
+      ? TokenAmount.fromPartial(object.agpuBalance)
+      : undefined;
+    message.withdrawable = (object.withdrawable !== undefined && object.withdrawable !== null)
+      ? TokenAmount.fromPartial(object.withdrawable)
+      : undefined;
+    message.asOfBlock = object.asOfBlock ?? "0";
     return message;
   },
 };
