@@ -65,6 +65,15 @@ describe('Job aggregate', () => {
     expect(capped.type === 'JobTimedOut' && capped.usage?.cost?.baseUnits).toBe('12000');
   });
 
+  it("given a submitted job, when it is quoted, then JobQuoted and the state carry the quote's tier (product and region)", () => {
+    const { state, events } = given([submit(), quote()]);
+    const quoted = events.find((e) => e.type === 'JobQuoted');
+    expect(quoted).toMatchObject({
+      tier: { gpuProduct: 'NVIDIA-H100-80GB-HBM3', region: 'us-east' },
+    });
+    expect(state.quote).toMatchObject({ gpuProduct: 'NVIDIA-H100-80GB-HBM3', region: 'us-east' });
+  });
+
   it('refuses illegal transitions with the state and where the command is allowed', () => {
     const { state } = given([submit(), quote()]);
     expect(() => decide(state, match())).toThrow(IllegalTransitionError);

@@ -100,9 +100,10 @@ function usage(gpuSeconds: bigint, cost: bigint): eventsV1.JobUsage {
   return { gpuSeconds: gpuSeconds.toString(), cost: tokens(cost) };
 }
 
-function tier(state: JobState, region: string): eventsV1.JobTier {
+/** The job's tier in a region; the product is the quote's (or, while quoting, the new quote's). */
+function tier(state: JobState, region: string, gpuProduct?: string): eventsV1.JobTier {
   return {
-    gpuProduct: state.quote?.gpuProduct ?? '',
+    gpuProduct: gpuProduct ?? state.quote?.gpuProduct ?? '',
     region,
     urgency: state.spec?.urgency ?? commonV1.Urgency.URGENCY_NORMAL,
   };
@@ -143,7 +144,9 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
           jobId,
           clientId,
           quoteId: q.quoteId,
-          tier: tier(state, q.region),
+          // The state has no quote yet: the tier's product must come from the new quote, or the
+          // job would carry an empty product and never match its quoted tier.
+          tier: tier(state, q.region, q.gpuProduct),
           gpu: state.spec?.gpu,
           pricePerGpuSecond: tokens(q.pricePerGpuSecond),
           total: tokens(q.total),

@@ -105,15 +105,40 @@ describe('matching', () => {
     expect(only(node('a'), req('j', 1, { latency: interactive })).unplaced[0]!.reason).toMatch(
       /latency budget/,
     );
-    expect(only(node('a'), req('j', 1), { price: () => 11n }).unplaced[0]!.reason).toMatch(
-      /above the funded quote/,
-    );
+    expect(
+      only(node('a', { region: 'eu-west' }), req('j', 1), { price: () => 11n }).unplaced[0]!.reason,
+    ).toMatch(/above the funded quote/);
     expect(only(node('a', { region: 'eu-west' }), req('j', 1)).unplaced[0]!.reason).toMatch(
       /no price for this tier/,
     );
     expect(
       only(node('a', { region: 'eu-west' }), req('j', 1), { price: () => 9n }).matches,
     ).toHaveLength(1);
+  });
+
+  it('given no published price, when a job is funded, then it matches a node of its quoted tier (class and region) and no other', () => {
+    // The quote names the canonical label; the node reports another label of the same class.
+    const nodes = [
+      node('a', { product: 'NVIDIA-H100-SXM5-80GB' }),
+      node('b', { region: 'eu-west' }),
+      node('c', { product: L40S, memoryMiB: 46068 }),
+    ];
+    const out = matchJobs(
+      [req('j', 1, { gpu: { product: '', count: 1, minVramMib: 0 } })],
+      view(nodes),
+      DEFAULT_MATCHING_WEIGHTS,
+    );
+    expect(out.unplaced).toEqual([]);
+    expect(out.matches.map((m) => m.placement.node)).toEqual(['a']);
+  });
+
+  it('given the quoted tier priced above the quote since funding, then the job still matches there (the signed quote covers its tier)', () => {
+    const out = matchJobs(
+      [req('j', 1)],
+      view([node('a')], { price: () => 11n }),
+      DEFAULT_MATCHING_WEIGHTS,
+    );
+    expect(out.matches.map((m) => m.placement.node)).toEqual(['a']);
   });
 
   it('after a reroute matches only in the new region, up to the max price', () => {

@@ -74,16 +74,15 @@ function refusal(
     const rtt = view.rttMs(mode.value.clientRegion, n.region);
     if (rtt === undefined || rtt > mode.value.maxRttMs) return 'outside the latency budget';
   }
+  // The funded quote is a signed price for its own tier: a node of that tier always qualifies,
+  // whatever pricing published since (a later rise must not strand a job the client has paid
+  // for, and without any published price the quoted tier is the only one known to be covered).
+  if (!req.reroutedTo && n.region === req.quoteRegion && sameClass(n.product, req.quoteProduct))
+    return undefined;
   const price = view.price(n.product, n.region, req.urgency);
   const ceiling = req.reroutedTo ? req.maxPricePerGpuSecond : req.quotePricePerGpuSecond;
-  if (price === undefined) {
-    // Without a published price only the quoted tier itself is known to be covered.
-    if (
-      !req.reroutedTo &&
-      (n.region !== req.quoteRegion || !sameClass(n.product, req.quoteProduct))
-    )
-      return 'no price for this tier';
-  } else if (price > ceiling) return 'tier price above the funded quote';
+  if (price === undefined) return req.reroutedTo ? undefined : 'no price for this tier';
+  if (price > ceiling) return 'tier price above the funded quote';
   return undefined;
 }
 

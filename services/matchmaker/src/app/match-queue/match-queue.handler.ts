@@ -1,4 +1,5 @@
 import { type Pool } from 'pg';
+import { resolveGpuClass } from '@starminer/gpu-catalogue';
 import { type JsonLogger } from '@starminer/service-kit';
 import { type NodeCapacity } from '../../domain/capacity';
 import { kubeJobName, kubernetesJobManifest } from '../../domain/dispatch-spec';
@@ -187,8 +188,12 @@ export class MatchQueueHandler {
       ),
       this.reputation.scores(),
     ]);
+    // Keyed by GPU class: pricing names a tier by the class's canonical label, a node may
+    // report another label of the same class.
+    const tierKey = (product: string, region: string, urgency: number) =>
+      `${resolveGpuClass(product)}/${region}/${urgency}`;
     const priceMap = new Map(
-      prices.rows.map((p) => [`${p.product}/${p.region}/${p.urgency}`, BigInt(p.price)]),
+      prices.rows.map((p) => [tierKey(p.product, p.region, p.urgency), BigInt(p.price)]),
     );
     const outcome = matchJobs(
       requests,
@@ -202,7 +207,7 @@ export class MatchQueueHandler {
         })),
         activeProviders: new Set(providers.rows.map((p) => p.provider)),
         reputation,
-        price: (product, region, urgency) => priceMap.get(`${product}/${region}/${urgency}`),
+        price: (product, region, urgency) => priceMap.get(tierKey(product, region, urgency)),
         rttMs: this.regions.rttMs,
       },
       this.o.weights,
