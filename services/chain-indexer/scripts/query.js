@@ -5,6 +5,7 @@
 //   npm run query -w @starminer/chain-indexer -- escrow <jobId|0xbytes32>
 //   npm run query -w @starminer/chain-indexer -- stake <address>
 //   npm run query -w @starminer/chain-indexer -- provider <address>
+//   npm run query -w @starminer/chain-indexer -- balances <address>
 //   npm run query -w @starminer/chain-indexer -- flows-by-address <address> [--page-size N] [--page-token T] [--newest-first]
 //   npm run query -w @starminer/chain-indexer -- flows-by-job <jobId> [--page-size N] [--page-token T] [--newest-first]
 //
@@ -16,7 +17,7 @@ const { chainIndexerV1 } = require('@starminer/proto');
 function usage(msg) {
   if (msg) process.stderr.write(`error: ${msg}\n`);
   process.stderr.write(
-    'usage: query <escrow|stake|provider|flows-by-address|flows-by-job> <id> [--addr host:port] [--page-size N] [--page-token T] [--newest-first]\n',
+    'usage: query <escrow|stake|provider|balances|flows-by-address|flows-by-job> <id> [--addr host:port] [--page-size N] [--page-token T] [--newest-first]\n',
   );
   process.exit(2);
 }
@@ -55,6 +56,7 @@ function main() {
     escrow: ['getEscrow', { jobId: id }, v1.GetEscrowResponse],
     stake: ['getStake', { provider: id }, v1.GetStakeResponse],
     provider: ['getProvider', { account: id }, v1.GetProviderResponse],
+    balances: ['getBalances', { address: id }, v1.GetBalancesResponse],
     'flows-by-address': [
       'listTokenFlowsByAddress',
       { address: id, ...page },

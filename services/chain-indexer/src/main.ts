@@ -10,5 +10,8 @@ void bootstrapService({
   loadConfig,
   module: ChainIndexerModule,
   readinessChecks: ({ config }) => [chainRpcReadinessCheck(config.CHAIN_RPC_URL)],
-  grpcServices: (app) => [chainIndexerGrpcService(app.get(ChainIndexerRuntime).queries)],
+  grpcServices: (app) => {
+    const runtime = app.get(ChainIndexerRuntime);
+    return [chainIndexerGrpcService(runtime.queries, runtime.balances)];
+  },
 });

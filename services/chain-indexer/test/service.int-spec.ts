@@ -1,6 +1,6 @@
 // The built service (`node services/chain-indexer/dist/main.js`) against a private anvil, the
 // stack's Postgres and Kafka: it becomes ready, mirrors an escrow, and the query script answers
-// GetEscrow, GetStake, GetProvider and paged token-flow history over gRPC.
+// GetEscrow, GetStake, GetProvider, GetBalances and paged token-flow history over gRPC.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import {
 } from '../../../libs/service-kit/test/support/service-process';
 import {
   addressOf,
+  CLIENT_INDEXES,
   escrowActivity,
   privateChain,
   PROVIDER_INDEX,
@@ -143,6 +144,34 @@ describe('the chain-indexer service', () => {
     expect(seen.length).toBe(new Set(seen).size);
     expect([...seen].sort()).toEqual(seen);
     expect(seen.length).toBeGreaterThanOrEqual(15 + 1);
+
+    // Balances: on-chain reads at the cursor block, the mirror's deposits and refunds. Every
+    // escrow was closed, so nothing is held; clients hold refund credits they never withdrew.
+    const client = addressOf(CLIENT_INDEXES[0]!);
+    const balances = (who: string) =>
+      query(grpcPort, 'balances', who) as {
+        address: string;
+        agpuBalance: { baseUnits: string };
+        escrowed: { baseUnits: string };
+        escrowedJobs: number;
+        withdrawable: { baseUnits: string };
+        refunded: { baseUnits: string };
+        cursor: { blockNumber: string };
+      };
+    for (const who of [client, provider]) {
+      const b = balances(who);
+      const at = { blockTag: Number(b.cursor.blockNumber) };
+      expect(b.address).toBe(who.toLowerCase());
+      expect(b.agpuBalance.baseUnits).toBe((await fx.read.agpu.balanceOf(who, at)).toString());
+      expect(b.withdrawable.baseUnits).toBe((await fx.read.jobEscrow.credits(who, at)).toString());
+      expect(b.escrowed.baseUnits).toBe('0');
+      expect(b.escrowedJobs ?? 0).toBe(0);
+    }
+    const clientBalances = balances(client);
+    expect(BigInt(clientBalances.withdrawable.baseUnits)).toBeGreaterThan(0n);
+    // Everything refunded to the client was credited and never withdrawn: the two agree.
+    expect(clientBalances.refunded.baseUnits).toBe(clientBalances.withdrawable.baseUnits);
+    expect(() => query(grpcPort, 'balances', '0x1234')).toThrow(/INVALID_ARGUMENT/);
 
     svc.signal('SIGTERM');
     expect((await svc.exited).code).toBe(0);

@@ -1,21 +1,25 @@
-import { status, type handleUnaryCall } from '@grpc/grpc-js';
+import { type Metadata, type ServerUnaryCall, status, type handleUnaryCall } from '@grpc/grpc-js';
 
 /**
  * A unary gRPC handler over a use case: the request goes in, the answer or the error comes out.
  * `statusOf` maps the service's own errors to gRPC codes (bad input, not found, ...); the error's
- * message becomes the status details the client sees.
+ * message becomes the status details the client sees. `work` also gets the call, for handlers
+ * that read its metadata (credentials); `trailersOf` may add trailing metadata to an error (a
+ * machine-readable error body, say).
  */
 export function unaryHandler<Req, Res>(
-  work: (req: Req) => Promise<Res>,
+  work: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
   statusOf: (err: unknown) => status,
+  trailersOf?: (err: unknown) => Metadata | undefined,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    work(call.request).then(
+    work(call.request, call).then(
       (res) => callback(null, res),
       (err: unknown) =>
         callback({
           code: statusOf(err),
           details: err instanceof Error ? err.message : String(err),
+          metadata: trailersOf?.(err),
         }),
     );
   };

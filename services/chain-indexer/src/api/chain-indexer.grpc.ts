@@ -4,11 +4,13 @@ import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-k
 import {
   InvalidArgumentError,
   NotFoundError,
+  UnavailableError,
   type CursorView,
   type FlowView,
   type LogView,
   type MirrorQueries,
 } from '../app/query-mirror/mirror-queries';
+import { type GetBalancesHandler } from '../app/get-balances/get-balances.handler';
 import { type EscrowStatus, type StakeState } from '../domain/projection';
 import { chainJobId, serviceJobId } from '../infra/job-ids';
 
@@ -81,11 +83,16 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
       ? GrpcStatus.INVALID_ARGUMENT
       : err instanceof NotFoundError
         ? GrpcStatus.NOT_FOUND
-        : GrpcStatus.INTERNAL,
+        : err instanceof UnavailableError
+          ? GrpcStatus.UNAVAILABLE
+          : GrpcStatus.INTERNAL,
   );
 }
 
-export function chainIndexerGrpcService(q: MirrorQueries): GrpcServiceRegistration {
+export function chainIndexerGrpcService(
+  q: MirrorQueries,
+  balances: GetBalancesHandler,
+): GrpcServiceRegistration {
   const implementation: v1.ChainIndexerServiceServer = {
     getEscrow: unary(async (req: v1.GetEscrowRequest) => {
       const { escrow: e, funded, closed } = await q.escrow(jobArg(req.jobId));
@@ -156,6 +163,18 @@ export function chainIndexerGrpcService(q: MirrorQueries): GrpcServiceRegistrati
         flows: page.flows.map(flow),
         nextPageToken: page.nextPageToken,
         cursor: cursor(await q.cursor()),
+      };
+    }),
+    getBalances: unary(async (req: v1.GetBalancesRequest) => {
+      const b = await balances.handle(req.address);
+      return {
+        address: b.address,
+        agpuBalance: amount(b.agpuBalance),
+        escrowed: amount(b.escrowed),
+        escrowedJobs: b.escrowedJobs,
+        withdrawable: amount(b.withdrawable),
+        refunded: amount(b.refunded),
+        cursor: cursor(b.cursor),
       };
     }),
   };

@@ -15,11 +15,14 @@ import {
   type StarminerEvent,
 } from '@starminer/eventing';
 import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import { GetBalancesHandler } from '../app/get-balances/get-balances.handler';
 import { MirrorQueries } from '../app/query-mirror/mirror-queries';
 import { RecordSettlementIntentHandler } from '../app/settle-job/record-intent.handler';
 import { type ChainIndexerConfig, DEV_SETTLER_KEY } from '../config';
+import { AccountBalancesReader } from './account-balances-reader';
 import { type ChainFollower } from './chain-follower';
 import { buildIndexer } from './indexer-runtime';
+import { JsonRpcClient } from './json-rpc';
 import { migrateChainIndexer } from './mirror-schema';
 import { SettlementSigner } from './settlement-signer';
 
@@ -31,6 +34,7 @@ import { SettlementSigner } from './settlement-signer';
 @Injectable()
 export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly queries: MirrorQueries;
+  readonly balances: GetBalancesHandler;
   private readonly deployments: Deployments;
   private readonly bus: KafkaJsBus;
   private follower: ChainFollower | undefined;
@@ -50,6 +54,13 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
       database.pool,
       database.schema,
       BigInt(this.deployments.parameters.minStake),
+    );
+    this.balances = new GetBalancesHandler(
+      this.queries,
+      new AccountBalancesReader(
+        new JsonRpcClient(config.CHAIN_RPC_URL, config.CHAIN_RPC_TIMEOUT_MS),
+        this.deployments.contracts,
+      ),
     );
     this.bus = new KafkaJsBus({
       clientId: 'chain-indexer',

@@ -15,6 +15,10 @@ export class InvalidArgumentError extends Error {
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
+/** The mirror cannot answer yet (nothing indexed) or the chain node did not answer. */
+export class UnavailableError extends Error {
+  override readonly name = 'UnavailableError';
+}
 
 export interface CursorView {
   chainId: number;
@@ -144,6 +148,58 @@ export class MirrorQueries {
       active: isActiveProvider(participant, stake, this.minStake),
       updated: logs.get(participant.checkpoint),
     };
+  }
+
+  /**
+   * Totals over the escrows an account funded as a client: deposits still held (status funded)
+   * and everything credited back to it (settlement refunds, refunds, reclaims), with the cursor
+   * they are current at. One statement, so one snapshot: totals and cursor always agree.
+   */
+  async clientEscrowTotals(account: string): Promise<{
+    escrowed: bigint;
+    escrowedJobs: number;
+    refunded: bigint;
+    cursor?: CursorView;
+  }> {
+    const a = this.address(account);
+    const r = await this.pool.query<{
+      escrowed: string;
+      jobs: string;
+      refunded: string;
+      chain_id: string | null;
+      block_number: string | null;
+      block_hash: string | null;
+      finalized_number: string | null;
+    }>(
+      `WITH t AS (
+         SELECT COALESCE(SUM(amount) FILTER (WHERE status = 'funded'), 0)::text AS escrowed,
+                COUNT(*) FILTER (WHERE status = 'funded')::text AS jobs,
+                COALESCE(SUM(client_refund), 0)::text AS refunded
+           FROM ${this.s}.escrows WHERE client = $1)
+       SELECT t.*, c.chain_id, c.block_number, c.block_hash, c.finalized_number
+         FROM t LEFT JOIN (SELECT * FROM ${this.s}.indexer_cursor LIMIT 1) c ON true`,
+      [a],
+    );
+    const row = r.rows[0]!;
+    return {
+      escrowed: BigInt(row.escrowed),
+      escrowedJobs: Number(row.jobs),
+      refunded: BigInt(row.refunded),
+      cursor:
+        row.block_number === null
+          ? undefined
+          : {
+              chainId: Number(row.chain_id),
+              blockNumber: Number(row.block_number),
+              blockHash: row.block_hash!,
+              finalizedNumber: Number(row.finalized_number),
+            },
+    };
+  }
+
+  /** A checked, lower-case 0x address; INVALID_ARGUMENT otherwise. */
+  checkedAddress(a: string): string {
+    return this.address(a);
   }
 
   flowsByAddress(
