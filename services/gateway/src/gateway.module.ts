@@ -1,6 +1,7 @@
 import { Inject, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import { Authenticator, RateLimits } from './app/authenticate';
 import { JobUseCases } from './app/job-use-cases';
 import { restRouter } from './api/rest.router';
 import { type GatewayConfig } from './config';
@@ -23,6 +24,8 @@ export class GatewayComponents implements OnModuleDestroy {
   readonly hub: JobWatchHub;
   readonly downstream: Downstream;
   readonly siwe: SiweSessions;
+  readonly jobs: JobUseCases;
+  readonly auth: Authenticator;
   readonly ready: Promise<void>;
 
   constructor(
@@ -52,17 +55,19 @@ export class GatewayComponents implements OnModuleDestroy {
       rpcUrl: config.CHAIN_RPC_URL,
     });
     const index = new JobIndex(pool, schema);
-    this.router = restRouter({
-      jobs: new JobUseCases(this.downstream, index, this.hub, (r) => /^[a-z][a-z0-9-]+$/.test(r)),
-      keys: new ApiKeyRepository(pool, schema),
-      siwe: this.siwe,
-      limiter: new PostgresRateLimiter(pool, schema),
-      downstream: this.downstream,
-      limits: {
+    const keys = new ApiKeyRepository(pool, schema);
+    this.auth = new Authenticator(keys, this.siwe);
+    this.jobs = new JobUseCases(
+      this.downstream,
+      index,
+      this.hub,
+      (r) => /^[a-z][a-z0-9-]+$/.test(r),
+      new RateLimits(new PostgresRateLimiter(pool, schema), {
         submit: perMinute(config.RATE_SUBMIT_PER_MINUTE, config.RATE_SUBMIT_BURST),
         stream: perMinute(config.RATE_STREAM_PER_MINUTE, config.RATE_STREAM_BURST),
-      },
-    });
+      }),
+    );
+    this.router = restRouter({ jobs: this.jobs, auth: this.auth, keys, siwe: this.siwe });
     const hub = this.hub;
     this.ready = (async () => {
       await migrateGateway(pool, schema);

@@ -1,22 +1,18 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { findTemplate, listTemplates, TEMPLATES } from '@starminer/templates';
+import { type Authenticator, bearerToken } from '../app/authenticate';
 import { type JobUseCases, requireScope } from '../app/job-use-cases';
-import { type Principal, isScope, SCOPES } from '../domain/api-key';
+import { describeTemplate, templateSummaries } from '../app/templates';
+import { isScope, SCOPES } from '../domain/api-key';
 import { ApiError, invalid } from '../domain/errors';
 import { type ApiKeyRepository } from '../infra/api-keys';
-import { type Downstream } from '../infra/downstream';
-import { type PostgresRateLimiter } from '../infra/rate-limiter';
 import { type SiweSessions } from '../infra/siwe-sessions';
-import { type BucketPolicy } from '../domain/token-bucket';
 import { DOCS_PAGE, OPENAPI } from './openapi';
 
 export interface RestDeps {
   jobs: JobUseCases;
+  auth: Authenticator;
   keys: ApiKeyRepository;
   siwe: SiweSessions;
-  limiter: PostgresRateLimiter;
-  downstream: Downstream;
-  limits: { submit: BucketPolicy; stream: BucketPolicy };
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
@@ -27,36 +23,7 @@ function sendError(res: Response, err: unknown): void {
   if (!res.headersSent) res.status(e.httpStatus).json(e.toJSON());
 }
 
-/** Principal from `x-api-key` or `Authorization: Bearer <session>`; 401 when neither holds. */
-export async function authenticate(
-  deps: RestDeps,
-  apiKey: string | undefined,
-  bearer: string | undefined,
-): Promise<Principal> {
-  if (apiKey) {
-    const p = await deps.keys.authenticate(apiKey);
-    if (!p) throw new ApiError('UNAUTHENTICATED', 'API key unknown, malformed or revoked');
-    return p;
-  }
-  if (bearer) {
-    const p = await deps.siwe.authenticate(bearer);
-    if (!p) throw new ApiError('UNAUTHENTICATED', 'session unknown, expired or signed out');
-    return p;
-  }
-  throw new ApiError(
-    'UNAUTHENTICATED',
-    'credentials required: x-api-key header or Authorization: Bearer <session token>',
-  );
-}
-
-const bearerOf = (req: Request) => /^Bearer (\S+)$/.exec(req.header('authorization') ?? '')?.[1];
-
-/** Rate-limit buckets of a caller: per API key (if any) and per wallet. */
-export function buckets(p: Principal, kind: 'submit' | 'stream', policy: BucketPolicy) {
-  const list = [{ bucket: `wallet:${p.tenant}:${kind}`, policy }];
-  if (p.keyId) list.push({ bucket: `key:${p.keyId}:${kind}`, policy });
-  return list;
-}
+const bearerOf = (req: Request) => bearerToken(req.header('authorization'));
 
 /** The REST API: thin handlers over the use cases; errors as {error: {code, message, fields}}. */
 export function restRouter(deps: RestDeps): Router {
@@ -70,7 +37,7 @@ export function restRouter(deps: RestDeps): Router {
       (err: unknown) => sendError(res, err),
     );
   };
-  const principal = (req: Request) => authenticate(deps, req.header('x-api-key'), bearerOf(req));
+  const principal = (req: Request) => deps.auth.principal(req.header('x-api-key'), bearerOf(req));
   const session = async (req: Request) => {
     const p = await principal(req);
     if (p.via !== 'session')
@@ -96,36 +63,16 @@ export function restRouter(deps: RestDeps): Router {
 
   r.get(
     '/v1/templates',
-    route(async () => ({
-      templates: listTemplates().map((t) => ({
-        name: t.name,
-        version: t.version,
-        title: t.title,
-        description: t.description,
-        jobClass: t.jobClass,
-      })),
-    })),
+    route(async () => ({ templates: templateSummaries() })),
   );
   r.get(
     '/v1/templates/:name',
-    route(async (req) => {
-      const version = typeof req.query.version === 'string' ? req.query.version : undefined;
-      const t = findTemplate(String(req.params.name), version);
-      if (!t)
-        throw new ApiError(
-          'NOT_FOUND',
-          `template ${String(req.params.name)}${version ? `@${version}` : ''} not found`,
-        );
-      return {
-        name: t.name,
-        version: t.version,
-        title: t.title,
-        description: t.description,
-        jobClass: t.jobClass,
-        parameters: t.parameters,
-        versions: TEMPLATES.filter((x) => x.name === t.name).map((x) => x.version),
-      };
-    }),
+    route(async (req) =>
+      describeTemplate(
+        String(req.params.name),
+        typeof req.query.version === 'string' ? req.query.version : undefined,
+      ),
+    ),
   );
 
   r.post(
@@ -220,8 +167,6 @@ export function restRouter(deps: RestDeps): Router {
       const p = await principal(req);
       requireScope(p, 'jobs:write');
       requireJson(req);
-      deps.jobs.validate(req.body);
-      await deps.limiter.take(buckets(p, 'submit', deps.limits.submit));
       const jobs = await deps.jobs.submit(p, req.body);
       res.status(201);
       return { job: jobs[0], jobs };
@@ -263,8 +208,6 @@ export function restRouter(deps: RestDeps): Router {
     '/v1/jobs/:jobId/events',
     route(async (req, res) => {
       const p = await principal(req);
-      requireScope(p, 'jobs:read');
-      await deps.limiter.take(buckets(p, 'stream', deps.limits.stream));
       let open = true;
       const stop = await deps.jobs.watch(p, String(req.params.jobId), (m) => {
         if (!open) return;
@@ -290,13 +233,12 @@ export function restRouter(deps: RestDeps): Router {
   );
   r.get(
     '/v1/price-book',
-    route(async (req) => {
-      const p = await principal(req);
-      requireScope(p, 'prices:read');
-      return deps.downstream.priceBook({
-        region: typeof req.query.region === 'string' ? req.query.region : '',
-      });
-    }),
+    route(async (req) =>
+      deps.jobs.priceBook(
+        await principal(req),
+        typeof req.query.region === 'string' ? req.query.region : '',
+      ),
+    ),
   );
 
   // Malformed JSON and oversized bodies: the same error shape as everything else.

@@ -5,6 +5,7 @@ import { ApiError, invalid, jobNotFound } from '../domain/errors';
 import { JOB_STATES, type JobStateName, isFinal, progressOf } from '../domain/job-progress';
 import { type NormalizedJob, normalizeJobRequest } from '../domain/job-request';
 import { type Downstream } from '../infra/downstream';
+import { type RateLimits } from './authenticate';
 import { type JobIndex } from '../infra/job-index';
 import { type JobUpdate, type JobWatchHub } from '../infra/job-watch-hub';
 
@@ -69,6 +70,18 @@ function idempotencyKeyOf(body: unknown): string {
   return typeof raw === 'string' ? raw : randomUUID();
 }
 
+/** Balances in AGPU base units (decimal strings). */
+export interface BalancesView {
+  address: string;
+  agpuBalance: string;
+  escrowed: string;
+  fundedJobs: number;
+  withdrawable: string;
+  refunded: string;
+  /** Block the figures are current at. */
+  asOfBlock: string;
+}
+
 export interface WatchMessage {
   eventType: string;
   state: JobStateName;
@@ -88,19 +101,13 @@ export class JobUseCases {
     private readonly index: JobIndex,
     private readonly hub: JobWatchHub,
     private readonly regionKnown: (r: string) => boolean,
+    private readonly limits: RateLimits,
   ) {}
 
   private normalize(body: unknown): NormalizedJob[] {
     const r = normalizeJobRequest(body, this.regionKnown);
     if (!r.ok) throw invalid(r.problems);
     return r.jobs;
-  }
-
-  /** Checked before anything is sent, so a refused request creates nothing. */
-  validate(body: unknown): NormalizedJob[] {
-    const jobs = this.normalize(body);
-    idempotencyKeyOf(body);
-    return jobs;
   }
 
   async quote(p: Principal, body: unknown): Promise<pricingV1.QuoteResponse[]> {
@@ -120,10 +127,15 @@ export class JobUseCases {
     );
   }
 
+  /**
+   * Validates, then takes a submission token, then forwards: a refused request (bad input or
+   * rate limit) creates nothing and a bad one costs no token.
+   */
   async submit(p: Principal, body: unknown): Promise<matchmakerV1.Job[]> {
     requireScope(p, 'jobs:write');
     const jobs = this.normalize(body);
     const key = idempotencyKeyOf(body);
+    await this.limits.take(p, 'submit');
     const created: matchmakerV1.Job[] = [];
     for (const [i, j] of jobs.entries()) {
       // Scoped by tenant so two tenants' keys never collide; by index for a template's parts.
@@ -222,6 +234,7 @@ export class JobUseCases {
    */
   async watch(p: Principal, jobId: string, send: (m: WatchMessage) => void): Promise<() => void> {
     requireScope(p, 'jobs:read');
+    await this.limits.take(p, 'stream');
     await this.owned(p, jobId);
     let finished = false;
     const unsubscribe = this.hub.subscribe(jobId, (u: JobUpdate) => {
@@ -268,31 +281,27 @@ export class JobUseCases {
     return owned;
   }
 
-  async balances(
-    p: Principal,
-  ): Promise<{ address: string; escrowed: string; refunded: string; fundedJobs: number }> {
+  /**
+   * The caller's money, from the chain-indexer (one answer, current at one block): AGPU held,
+   * deposits in escrow, credits to withdraw, refunds.
+   */
+  async balances(p: Principal): Promise<BalancesView> {
     requireScope(p, 'balances:read');
-    let escrowed = 0n;
-    let refunded = 0n;
-    let fundedJobs = 0;
-    for (const jobId of await this.index.idsOf(p.tenant)) {
-      const res = await this.downstream.escrow({ jobId }).catch((err: unknown) => {
-        if (err instanceof ApiError && err.code === 'NOT_FOUND') return undefined;
-        throw err;
-      });
-      const e = res?.escrow;
-      if (!e) continue;
-      if (e.status === 1) {
-        escrowed += BigInt(e.deposit?.baseUnits ?? '0');
-        fundedJobs++;
-      }
-      refunded += BigInt(e.clientRefund?.baseUnits ?? '0');
-    }
+    const b = await this.downstream.balances({ address: p.tenant });
     return {
       address: p.tenant,
-      escrowed: escrowed.toString(),
-      refunded: refunded.toString(),
-      fundedJobs,
+      agpuBalance: b.agpuBalance?.baseUnits || '0',
+      escrowed: b.escrowed?.baseUnits || '0',
+      fundedJobs: b.escrowedJobs,
+      withdrawable: b.withdrawable?.baseUnits || '0',
+      refunded: b.refunded?.baseUnits || '0',
+      asOfBlock: b.cursor?.blockNumber ?? '0',
     };
+  }
+
+  /** Current prices per tier, from pricing. */
+  async priceBook(p: Principal, region: string): Promise<pricingV1.GetPriceBookResponse> {
+    requireScope(p, 'prices:read');
+    return this.downstream.priceBook({ region });
   }
 }

@@ -94,6 +94,15 @@ export class Downstream {
       >,
       r,
     );
+  balances = (r: chainIndexerV1.GetBalancesRequest) =>
+    call(
+      'chain-indexer',
+      this.chainIndexer.getBalances.bind(this.chainIndexer) as Unary<
+        typeof r,
+        chainIndexerV1.GetBalancesResponse
+      >,
+      r,
+    );
   escrow = (r: chainIndexerV1.GetEscrowRequest) =>
     call(
       'chain-indexer',
