@@ -19,7 +19,13 @@ export interface KubeJobSnapshot {
     exitCode?: number;
     terminatedReason?: string;
   };
-  /** The node the pod was bound to is gone from the cluster. */
+  /**
+   * The node the attempt was placed on (its pods are pinned there by hostname), when known.
+   * A lost node is noticed through it even when the pod that ran there has been garbage
+   * collected and the Job controller's replacement waits, unschedulable, for a node that is gone.
+   */
+  placedNode?: string;
+  /** The node the pod was bound to, or else the node the attempt was placed on, is gone. */
   nodeGone: boolean;
 }
 
@@ -45,13 +51,15 @@ export function observe(s: KubeJobSnapshot): KubeObservation {
   const times = { startedAt: p?.startedAt, finishedAt: p?.finishedAt };
   if (s.complete) return { kind: 'succeeded', ...times };
   if (s.failedReason === 'DeadlineExceeded') return { kind: 'timedOut', ...times };
-  if (p && (p.disrupted || (s.nodeGone && p.node))) {
+  if (p?.disrupted || (s.nodeGone && (p?.node ?? s.placedNode))) {
+    const node = p?.node ?? s.placedNode ?? '';
     return {
       kind: 'nodeLost',
-      node: p.node ?? '',
-      message: p.disruptionReason
-        ? `pod disrupted: ${p.disruptionReason}`
-        : `node ${p.node} left the cluster`,
+      node,
+      message:
+        p?.disrupted && p.disruptionReason
+          ? `pod disrupted: ${p.disruptionReason}`
+          : `node ${node} left the cluster`,
       ...times,
     };
   }

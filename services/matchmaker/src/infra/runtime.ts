@@ -107,6 +107,7 @@ export class MatchmakerRuntime {
       this.clusters,
       systemClock,
       logger,
+      config.ORPHAN_GRACE_MS,
     );
     const apply = new ApplyEventsHandler(schema, jobs, systemClock, logger);
     this.bus = new KafkaJsBus({ clientId: 'matchmaker', brokers: config.KAFKA_BROKERS.split(',') });

@@ -4,11 +4,15 @@ import { type KubeJobSnapshot } from '../../domain/kube-observation';
 const iso = (t: Date | string | undefined): string | undefined =>
   t === undefined ? undefined : typeof t === 'string' ? t : t.toISOString();
 
-/** Reduces a Kubernetes Job and its newest pod to the plain snapshot the domain reads. */
+/**
+ * Reduces a Kubernetes Job and its newest pod to the plain snapshot the domain reads.
+ * `placedNode` is the node the attempt was matched to (every pod of it is pinned there).
+ */
 export function snapshotOf(
   job: k8s.V1Job,
   pods: k8s.V1Pod[],
   nodeExists: (name: string) => boolean,
+  placedNode?: string,
 ): KubeJobSnapshot {
   const cond = (type: string) =>
     job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
@@ -23,11 +27,13 @@ export function snapshotOf(
     (c) => c.type === 'DisruptionTarget' && c.status === 'True',
   );
   const node = pod?.spec?.nodeName;
+  const where = node ?? placedNode;
   return {
     complete: !!cond('Complete'),
     failedReason: failed?.reason,
     failedMessage: failed?.message,
-    nodeGone: !!node && !nodeExists(node),
+    placedNode,
+    nodeGone: !!where && !nodeExists(where),
     pod: pod && {
       name: pod.metadata!.name!,
       node,

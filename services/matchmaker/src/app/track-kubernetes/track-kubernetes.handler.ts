@@ -4,6 +4,7 @@ import { LABELS } from '../../domain/dispatch-spec';
 import { type JobCommand } from '../../domain/job-commands';
 import { type JobState } from '../../domain/job-state';
 import { meteredGpuSeconds, observe } from '../../domain/kube-observation';
+import { planRepairs, type Repair } from '../../domain/reconcile';
 import { type RegionCluster } from '../../infra/kube/region-cluster';
 import { type JobRepository } from '../../infra/postgres/job-repository';
 import { type Clock } from '../ports';
@@ -24,6 +25,8 @@ export class TrackKubernetesHandler {
     private readonly clusters: ReadonlyMap<string, RegionCluster>,
     private readonly clock: Clock,
     private readonly logger: JsonLogger,
+    /** How long a job must have been off the cluster before its Kubernetes Job is an orphan. */
+    private readonly orphanGraceMs = 30_000,
   ) {}
 
   async track(): Promise<void> {
@@ -51,7 +54,12 @@ export class TrackKubernetesHandler {
     if (!name) return undefined;
     const kubeJob = cluster.jobs().find((j) => j.metadata?.name === name);
     if (!kubeJob) return undefined; // the reconciler repairs a missing Job
-    const snap = snapshotOf(kubeJob, cluster.podsOfJob(name), (n) => cluster.hasNode(n));
+    const snap = snapshotOf(
+      kubeJob,
+      cluster.podsOfJob(name),
+      (n) => cluster.hasNode(n),
+      state.placement?.node,
+    );
     const o = observe(snap);
     const gpus = state.spec?.gpu?.count ?? 0;
     const metered = (start?: string, end?: string) =>
@@ -117,9 +125,10 @@ export class TrackKubernetesHandler {
   }
 
   /**
-   * Orphans both ways. A Kubernetes Job whose job is not on the cluster any more (ended,
-   * requeued, cancelled while the region was away) is deleted. A job Dispatched whose Job is
-   * missing is dispatched again under the same name; a Running one is treated as a lost node.
+   * Orphans both ways (decided by `planRepairs`): a Kubernetes Job with a live pod whose job left
+   * the cluster states more than `orphanGraceMs` ago is deleted; a Dispatched job whose Job is
+   * missing is dispatched again under the same name; a Running one is treated as a lost node
+   * (requeued once, else failed as a node fault and refunded). Regions not synced are skipped.
    */
   async reconcile(redispatch: (jobId: string) => Promise<void>): Promise<void> {
     for (const cluster of this.clusters.values()) {
@@ -128,40 +137,70 @@ export class TrackKubernetesHandler {
         `SELECT job_id, k8s_name, status FROM ${this.schema}.jobs WHERE region = $1 AND status IN ('Dispatched', 'Running')`,
         [cluster.region],
       );
-      const wanted = new Set(live.rows.map((r) => r.k8s_name));
-      for (const kj of cluster.jobs()) {
-        const name = kj.metadata!.name!;
-        if (wanted.has(name)) continue;
-        const jobId = kj.metadata?.labels?.[LABELS.jobId];
-        // Only a Job whose job left the cluster states a while ago and that still has a live pod
-        // is an orphan: a finished one is left to its TTL, and a fresh end (seen on the pod before
-        // the Job controller marked the Job) is not raced.
-        const stale = jobId
-          ? await this.pool.query(
-              `SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1 AND updated_at < now() - interval '30 seconds'`,
-              [jobId],
-            )
-          : { rowCount: 0 };
-        // A Job of a job id this deployment never saw belongs to another deployment: leave it.
-        if (!stale.rowCount || (kj.status?.active ?? 0) === 0) continue;
-        this.logger.info('deleting orphan Kubernetes Job', { region: cluster.region, name, jobId });
-        await this.deleteKubeJob(cluster, name);
-      }
-      const present = new Set(cluster.jobs().map((j) => j.metadata!.name!));
-      for (const r of live.rows) {
-        if (present.has(r.k8s_name)) continue;
-        if (r.status === 'Dispatched') await redispatch(r.job_id);
-        else {
-          const { state } = await this.jobs.load(r.job_id);
-          await this.jobs.execute(r.job_id, () => ({
-            type: 'RecordNodeLost',
-            attempt: state.attempt,
-            node: state.placement?.node ?? '',
-            message: `Kubernetes Job ${r.k8s_name} disappeared while running`,
-            gpuSeconds: 0n,
-            placementDeadline: placementDeadline(this.clock.now(), state.spec?.urgency ?? 2),
-          }));
+      const clusterJobs = cluster.jobs().map((kj) => ({
+        name: kj.metadata!.name!,
+        jobId: kj.metadata?.labels?.[LABELS.jobId],
+        activePods: kj.status?.active ?? 0,
+      }));
+      const named = [...new Set(clusterJobs.map((j) => j.jobId).filter((id) => !!id))];
+      const changed = await this.pool.query<{ job_id: string; updated_at: Date }>(
+        `SELECT job_id, updated_at FROM ${this.schema}.jobs WHERE job_id = ANY($1)`,
+        [named],
+      );
+      const repairs = planRepairs({
+        clusterJobs,
+        live: live.rows.map((r) => ({
+          jobId: r.job_id,
+          kubeJobName: r.k8s_name,
+          status: r.status as 'Dispatched' | 'Running',
+        })),
+        lastChangeMs: new Map(changed.rows.map((r) => [r.job_id, r.updated_at.getTime()])),
+        nowMs: this.clock.now().getTime(),
+        graceMs: this.orphanGraceMs,
+      });
+      for (const r of repairs) {
+        try {
+          await this.repair(cluster, r, redispatch);
+        } catch (err) {
+          this.logger.warn('repair failed; next round retries', {
+            region: cluster.region,
+            ...r,
+            err,
+          });
         }
+      }
+    }
+  }
+
+  private async repair(
+    cluster: RegionCluster,
+    r: Repair,
+    redispatch: (jobId: string) => Promise<void>,
+  ): Promise<void> {
+    switch (r.kind) {
+      case 'deleteOrphan':
+        this.logger.info('deleting orphan Kubernetes Job', { region: cluster.region, ...r });
+        return this.deleteKubeJob(cluster, r.name);
+      case 'redispatch':
+        this.logger.info('Kubernetes Job missing; dispatching again', {
+          region: cluster.region,
+          ...r,
+        });
+        return redispatch(r.jobId);
+      case 'lost': {
+        this.logger.info('Kubernetes Job vanished under a running job', {
+          region: cluster.region,
+          ...r,
+        });
+        const { state } = await this.jobs.load(r.jobId);
+        await this.jobs.execute(r.jobId, () => ({
+          type: 'RecordNodeLost',
+          attempt: state.attempt,
+          node: state.placement?.node ?? '',
+          message: `Kubernetes Job ${r.kubeJobName} disappeared while running`,
+          gpuSeconds: 0n,
+          placementDeadline: placementDeadline(this.clock.now(), state.spec?.urgency ?? 2),
+        }));
       }
     }
   }

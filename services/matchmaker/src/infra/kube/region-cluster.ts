@@ -14,11 +14,13 @@ export interface ClusterNode {
 type Listener = () => void;
 
 /**
- * One region's API server: clients, and informers (list + watch, with periodic resync) over
- * GPU nodes, the matchmaker's Jobs and their pods. An informer that errors (API server gone,
- * watch expired) is restarted with backoff, which lists again, so state after a restart is the
- * API server's truth. Until every informer has listed once, the region counts as not synced
- * and matching places nothing there.
+ * One region's API server: clients, and informers (list + watch) over GPU nodes, the
+ * matchmaker's Jobs and their pods. An informer that errors (API server gone, watch refused) is
+ * restarted after a pause; it resumes its watch from the last resource version, and lists again
+ * when the API server answers that version is gone (410), so state after an outage is the API
+ * server's truth. The region counts as synced only while every informer's last list or watch
+ * succeeded: from the first error until the next successful start, matching places nothing
+ * there and the tracker and reconciler leave its jobs alone.
  */
 export class RegionCluster {
   readonly batch: k8s.BatchV1Api;
@@ -27,6 +29,8 @@ export class RegionCluster {
     name: string;
     inf: k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>;
     synced: boolean;
+    /** Errors seen so far: a start() that saw none in between has listed and is watching. */
+    errors: number;
   }> = [];
   private stopped = false;
   private listeners: Listener[] = [];
@@ -64,19 +68,19 @@ export class RegionCluster {
     labelSelector?: string,
   ): void {
     const inf = k8s.makeInformer(kc, path, list, labelSelector);
-    const entry = { name, inf, synced: false };
+    const entry = { name, inf, synced: false, errors: 0 };
+    // Events only notify: an event can come from a list that a later error interrupts, so
+    // whether the cache is the API server's truth is decided by startOne alone.
     const changed = () => {
-      entry.synced = true;
-      if (this.synced()) this.lastError = undefined;
       for (const l of this.listeners) l();
     };
     inf.on('add', changed);
     inf.on('update', changed);
     inf.on('delete', changed);
-    inf.on('connect', changed);
     inf.on('error', (err: unknown) => {
       if (this.stopped) return;
       entry.synced = false;
+      entry.errors++;
       this.lastError = err instanceof Error ? err.message : String(err);
       this.logger.warn('kubernetes watch failed; relisting', {
         region: this.region,
@@ -91,8 +95,14 @@ export class RegionCluster {
   private async startOne(entry: (typeof this.informers)[number]): Promise<void> {
     if (this.stopped) return;
     try {
+      // The informer reports a failed list or watch through its error event and then resolves
+      // start() anyway: only a start with no error in between counts as synced (the error
+      // handler has already scheduled the next attempt).
+      const errorsBefore = entry.errors;
       await entry.inf.start();
+      if (entry.errors !== errorsBefore) return;
       entry.synced = true;
+      if (this.synced()) this.lastError = undefined;
       for (const l of this.listeners) l();
     } catch (err) {
       entry.synced = false;
