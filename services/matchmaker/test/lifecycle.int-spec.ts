@@ -30,6 +30,7 @@ const spec = (o: Partial<commonV1.JobSpec> = {}): commonV1.JobSpec => ({
     command: ['python', 'train.py'],
     args: [],
     env: { EPOCHS: '1' },
+    template: undefined,
   },
   gpu: { product: 'NVIDIA-H100-80GB-HBM3', count: 2, minVramMib: 0 },
   jobClass: commonV1.JobClass.JOB_CLASS_UNSPECIFIED,

@@ -98,7 +98,13 @@ it('survives a matchmaker restart mid-run without losing, duplicating or overcom
         clientId: `tenant-${i % 3}`,
         quoteId: '',
         spec: {
-          workload: { image: 'ghcr.io/acme/job:1', command: [], args: [], env: {} },
+          workload: {
+            image: 'ghcr.io/acme/job:1',
+            command: [],
+            args: [],
+            env: {},
+            template: undefined,
+          },
           gpu: { product: s.product, count: 1 + (i % s.max), minVramMib: 0 },
           jobClass: commonV1.JobClass.JOB_CLASS_UNSPECIFIED,
           urgency: 1 + (i % 4),

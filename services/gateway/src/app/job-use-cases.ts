@@ -24,7 +24,8 @@ const JOB_CLASS: Record<NormalizedJob['jobClass'], commonV1.JobClass> = {
 
 export function toProtoSpec(j: NormalizedJob): commonV1.JobSpec {
   return {
-    workload: j.workload,
+    // The gateway expands templates itself: what it forwards is an image with its command.
+    workload: { ...j.workload, template: undefined },
     gpu: j.gpu,
     jobClass: JOB_CLASS[j.jobClass],
     urgency: URGENCY[j.urgency],

@@ -12,6 +12,7 @@ export function aSpec(overrides: Partial<commonV1.JobSpec> = {}): commonV1.JobSp
       command: ['python', 'train.py'],
       args: [],
       env: {},
+      template: undefined,
     },
     gpu: { product: 'H100-80GB', count: 2, minVramMib: 0 },
     jobClass: commonV1.JobClass.JOB_CLASS_UNSPECIFIED,

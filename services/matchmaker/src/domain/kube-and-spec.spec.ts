@@ -20,6 +20,7 @@ describe('job spec validation', () => {
         command: [],
         args: [],
         env: { 'bad name': 'x', STARMINER_X: '1' },
+        template: undefined,
       },
       gpu: { product: 'B999', count: 9, minVramMib: 0 },
       urgency: 0,
@@ -60,7 +61,9 @@ describe('job spec validation', () => {
   });
   it('derives the class from the image when not given', () => {
     const cls = (image: string) =>
-      classifyJob(aSpec({ workload: { image, command: [], args: [], env: {} } }));
+      classifyJob(
+        aSpec({ workload: { image, command: [], args: [], env: {}, template: undefined } }),
+      );
     expect(cls('vllm/vllm-openai:v0.6')).toBe(commonV1.JobClass.JOB_CLASS_INFERENCE);
     expect(cls('docker.io/pytorch/pytorch:2.4')).toBe(commonV1.JobClass.JOB_CLASS_TRAINING);
     expect(cls('blender/blender:4')).toBe(commonV1.JobClass.JOB_CLASS_RENDERING);

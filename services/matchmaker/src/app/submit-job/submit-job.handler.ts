@@ -7,6 +7,7 @@ import {
   type SpecLimits,
 } from '../../domain/job-spec';
 import { type JobState } from '../../domain/job-state';
+import { expandWorkloadTemplate } from '../../domain/template-expansion';
 import { type JobRepository } from '../../infra/postgres/job-repository';
 import { InvalidRequestError, UnavailableError } from '../errors';
 import { type IdGenerator, type PricingPort } from '../ports';
@@ -15,7 +16,8 @@ import { type SubmitJobCommand } from './submit-job.command';
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
- * SubmitJob: validate (field-level reasons, nothing stored when refused), derive the class,
+ * SubmitJob: expand a template reference, validate (field-level reasons, nothing stored when
+ * refused), derive the class,
  * ask pricing for a signed quote (pricing picks the tier among the client's regions), and append
  * JobSubmitted + JobQuoted in one transaction. A repeated idempotency key returns the first job.
  */
@@ -30,7 +32,12 @@ export class SubmitJobHandler {
   ) {}
 
   async execute(cmd: SubmitJobCommand): Promise<JobState> {
-    const violations: FieldViolation[] = validateJobSpec(cmd.spec, this.limits, cmd.simulation);
+    // A template reference becomes the image, command and env it stands for before anything
+    // else is checked; bad parameters are field violations like any other (nothing stored).
+    const expanded = expandWorkloadTemplate(cmd.spec);
+    const violations: FieldViolation[] = expanded.ok
+      ? validateJobSpec(expanded.spec, this.limits, cmd.simulation)
+      : expanded.violations;
     if (!ADDRESS.test(cmd.clientAddress))
       violations.unshift({ field: 'client', reason: 'must be a 0x-prefixed 20-byte hex address' });
     if (!cmd.idempotencyKey)
@@ -39,7 +46,8 @@ export class SubmitJobHandler {
         reason: 'is required: a client-chosen key that makes a retried submit return the same job',
       });
     if (violations.length) throw new InvalidRequestError(violations);
-    const spec = { ...cmd.spec!, jobClass: classifyJob(cmd.spec!) };
+    const given = (expanded.ok && expanded.spec) || cmd.spec!;
+    const spec = { ...given, jobClass: classifyJob(given) };
     const clientId = cmd.clientId || cmd.clientAddress.toLowerCase();
 
     const existing = await this.pool.query<{ job_id: string }>(

@@ -266,18 +266,33 @@ export interface LatencyRequirement_Interactive {
   maxRttMs: number;
 }
 
-/** What to run: a container image and its command. */
+/**
+ * What to run: a container image and its command, or a template reference that the
+ * matchmaker expands into them at submission (then image, command, args and env stay empty).
+ */
 export interface Workload {
   /** OCI image reference. */
   image: string;
   command: string[];
   args: string[];
   env: { [key: string]: string };
+  /** A versioned workload template (libs/templates) with its parameters. */
+  template: TemplateRef | undefined;
 }
 
 export interface Workload_EnvEntry {
   key: string;
   value: string;
+}
+
+/** A versioned workload template and the parameters to expand it with. */
+export interface TemplateRef {
+  /** Template name, e.g. "stable-diffusion". */
+  name: string;
+  /** Template version, e.g. "1.0.0"; empty means the latest. */
+  version: string;
+  /** Parameters as a JSON object, checked against the template's parameter schema. */
+  parametersJson: string;
 }
 
 function createBaseGpuRequirement(): GpuRequirement {
@@ -635,7 +650,7 @@ export const LatencyRequirement_Interactive: MessageFns<LatencyRequirement_Inter
 };
 
 function createBaseWorkload(): Workload {
-  return { image: "", command: [], args: [], env: {} };
+  return { image: "", command: [], args: [], env: {}, template: undefined };
 }
 
 export const Workload: MessageFns<Workload> = {
@@ -652,6 +667,9 @@ export const Workload: MessageFns<Workload> = {
     globalThis.Object.entries(message.env).forEach(([key, value]: [string, string]) => {
       Workload_EnvEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
     });
+    if (message.template !== undefined) {
+      TemplateRef.encode(message.template, writer.uint32(42).fork()).join();
+    }
     return writer;
   },
 
@@ -703,6 +721,14 @@ export const Workload: MessageFns<Workload> = {
             }
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.template = TemplateRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -734,6 +760,7 @@ export const Workload: MessageFns<Workload> = {
           {},
         )
         : {},
+      template: isSet(object.template) ? TemplateRef.fromJSON(object.template) : undefined,
     };
   },
 
@@ -757,6 +784,9 @@ export const Workload: MessageFns<Workload> = {
         });
       }
     }
+    if (message.template !== undefined) {
+      obj.template = TemplateRef.toJSON(message.template);
+    }
     return obj;
   },
 
@@ -777,6 +807,9 @@ export const Workload: MessageFns<Workload> = {
       },
       {},
     );
+    message.template = (object.template !== undefined && object.template !== null)
+      ? TemplateRef.fromPartial(object.template)
+      : undefined;
     return message;
   },
 };
@@ -862,6 +895,111 @@ export const Workload_EnvEntry: MessageFns<Workload_EnvEntry> = {
     const message = createBaseWorkload_EnvEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseTemplateRef(): TemplateRef {
+  return { name: "", version: "", parametersJson: "" };
+}
+
+export const TemplateRef: MessageFns<TemplateRef> = {
+  encode(message: TemplateRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.parametersJson !== "") {
+      writer.uint32(26).string(message.parametersJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TemplateRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplateRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.parametersJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TemplateRef {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      parametersJson: isSet(object.parametersJson)
+        ? globalThis.String(object.parametersJson)
+        : isSet(object.parameters_json)
+        ? globalThis.String(object.parameters_json)
+        : "",
+    };
+  },
+
+  toJSON(message: TemplateRef): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.parametersJson !== "") {
+      obj.parametersJson = message.parametersJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TemplateRef>): TemplateRef {
+    return TemplateRef.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TemplateRef>): TemplateRef {
+    const message = createBaseTemplateRef();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.parametersJson = object.parametersJson ?? "";
     return message;
   },
 };
