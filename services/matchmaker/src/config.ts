@@ -27,6 +27,13 @@ const schema = {
     default: '127.0.0.1:9092',
     describe: 'host:port of the pricing gRPC API',
   }),
+  /** host:port of the reputation service's gRPC API (provider scores for matching). */
+  REPUTATION_GRPC_URL: str({
+    default: '127.0.0.1:9094',
+    describe: 'host:port of the reputation gRPC API',
+  }),
+  /** How long fetched reputation scores are used before ListScores is called again. */
+  REPUTATION_CACHE_TTL_MS: int({ default: 5_000, min: 100, max: 600_000 }),
   /** Namespace the Kubernetes Jobs are created in, in every region. */
   JOB_NAMESPACE: str({ default: 'starminer-jobs', pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ }),
   /** Optional JSON file with the matching weights document (version 1); defaults otherwise. */
@@ -42,6 +49,12 @@ const schema = {
   MAX_JOB_DURATION_SECONDS: int({ default: 7 * 86_400, min: 1, max: 31 * 86_400 }),
   MAX_GPUS_PER_JOB: int({ default: 8, min: 1, max: 64 }),
   QUEUE_AGING_SECONDS_PER_LEVEL: int({ default: 300, min: 0, max: 86_400 }),
+  /** Placement windows before overflow by urgency, e.g. "low=1800,normal=600,high=120,critical=30". */
+  PLACEMENT_WINDOWS: str({
+    default: '',
+    pattern: /^((low|normal|high|critical)=\d+(,(low|normal|high|critical)=\d+)*)?$/,
+    describe: 'comma-separated <urgency>=<seconds> (urgency low, normal, high or critical)',
+  }),
 };
 
 export type MatchmakerConfig = ConfigOf<typeof schema> & {

@@ -15,14 +15,16 @@ import { parseMatchingWeights } from '../domain/matching-weights';
 import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
 import { CancelJobHandler } from '../app/cancel-job/cancel-job.handler';
 import { MatchQueueHandler } from '../app/match-queue/match-queue.handler';
-import { NeutralReputation, type Clock, type PricingPort } from '../app/ports';
+import { type Clock, type PricingPort } from '../app/ports';
 import { JobQueries } from '../app/queries/job-queries';
 import { RerouteJobHandler } from '../app/reroute-job/reroute-job.handler';
+import { parsePlacementWindows, setPlacementWindows } from '../app/match-queue/urgency-deadlines';
 import { SubmitJobHandler } from '../app/submit-job/submit-job.handler';
 import { TrackKubernetesHandler } from '../app/track-kubernetes/track-kubernetes.handler';
 import { type MatchmakerConfig } from '../config';
 import { RegionCluster } from './kube/region-cluster';
 import { GrpcPricing } from './pricing/grpc-pricing';
+import { GrpcReputation } from './reputation/grpc-reputation';
 import { JobRepository } from './postgres/job-repository';
 import { migrateMatchmaker } from './postgres/schema';
 import { readRegionsFile } from './regions-file';
@@ -50,6 +52,7 @@ export class MatchmakerRuntime {
   private running = false;
   private lastReconcile = 0;
   private readonly pricing: PricingPort;
+  private readonly reputation: GrpcReputation;
 
   constructor(
     private readonly config: MatchmakerConfig,
@@ -82,14 +85,25 @@ export class MatchmakerRuntime {
       },
     );
     this.cancel = new CancelJobHandler(jobs, this.clusters, systemClock);
-    this.reroute = new RerouteJobHandler(jobs, regions, systemClock);
+    setPlacementWindows(parsePlacementWindows(config.PLACEMENT_WINDOWS));
+    this.reroute = new RerouteJobHandler(jobs, regions, systemClock, async (product, region, u) => {
+      const r = await pool.query<{ price: string }>(
+        `SELECT price FROM ${schema}.prices WHERE product = $1 AND region = $2 AND urgency = $3`,
+        [product, region, u],
+      );
+      return r.rows[0] ? BigInt(r.rows[0].price) : undefined;
+    });
     this.queries = new JobQueries(pool, schema, jobs);
     this.matcher = new MatchQueueHandler(
       pool,
       jobs,
       this.clusters,
       regions,
-      new NeutralReputation(),
+      (this.reputation = new GrpcReputation({
+        address: config.REPUTATION_GRPC_URL,
+        ttlMs: config.REPUTATION_CACHE_TTL_MS,
+        logger,
+      })),
       systemClock,
       logger,
       {
@@ -203,5 +217,6 @@ export class MatchmakerRuntime {
     await this.producer?.disconnect().catch(() => undefined);
     await Promise.all([...this.clusters.values()].map((c) => c.stop()));
     (this.pricing as GrpcPricing).close();
+    this.reputation.close();
   }
 }
