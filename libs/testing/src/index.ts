@@ -2,3 +2,4 @@ export { stackEnv, stackRunDir, requireStackVar, regionKubeconfig, stackRegions 
 export { waitUntil } from './wait';
 export { deployFreshProtocol, type FreshProtocol } from './fresh-protocol';
 export { waitForStartup } from './service-startup';
+export { PrivateKwokRegion, writeRegionsFile, type PrivatePool } from './private-kwok';

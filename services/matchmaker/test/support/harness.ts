@@ -123,13 +123,21 @@ export class EventPublisher {
     );
   }
 
-  /** NodeJoined for every GPU node of the regions' clusters, and ProviderActivated for their providers. */
-  async announceClusterNodes(): Promise<void> {
+  /**
+   * NodeJoined for every GPU node of the regions' clusters (the stack's, unless given), and
+   * ProviderActivated for their providers.
+   */
+  async announceClusterNodes(
+    regions: Array<{ region: string; kubeconfig: string }> = stackRegions().map((region) => ({
+      region,
+      kubeconfig: regionKubeconfig(region),
+    })),
+  ): Promise<void> {
     const providers = new Set<string>();
     const tiers = new Set<string>();
-    for (const region of stackRegions()) {
+    for (const { region, kubeconfig } of regions) {
       const kc = new k8s.KubeConfig();
-      kc.loadFromFile(regionKubeconfig(region));
+      kc.loadFromFile(kubeconfig);
       const nodes = await kc
         .makeApiClient(k8s.CoreV1Api)
         .listNode({ labelSelector: 'starminer.io/pool' });
