@@ -28,7 +28,10 @@ const shared = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Workspace libraries resolve to their sources, so tests never need a build first.
-  moduleNameMapper: { '^@starminer/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    '^@starminer/sdk$': '<rootDir>/sdk/src',
+    '^@starminer/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   rootDir: __dirname,
 };
