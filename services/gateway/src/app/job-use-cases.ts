@@ -83,6 +83,39 @@ export interface BalancesView {
   asOfBlock: string;
 }
 
+/**
+ * Optional `simulation {runtime, fail, exitCode}`: how a simulated (kwok) node runs the job's pod.
+ * A local-stack feature: the matchmaker accepts it only when started with
+ * SIMULATION_ANNOTATIONS=true and refuses it (400) otherwise.
+ */
+export function simulationOf(body: unknown): matchmakerV1.Simulation | undefined {
+  const raw = (body as { simulation?: unknown }).simulation;
+  if (raw === undefined) return undefined;
+  const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const problems = [];
+  if (typeof s.runtime !== 'string' || !/^\d{1,6}(ms|s|m)$/.test(s.runtime))
+    problems.push({
+      field: 'simulation.runtime',
+      problem: `is not valid: ${JSON.stringify(s.runtime)}`,
+      accepted: 'a duration such as "500ms", "5s" or "2m"',
+    });
+  if (s.fail !== undefined && typeof s.fail !== 'boolean')
+    problems.push({
+      field: 'simulation.fail',
+      problem: 'is not a boolean',
+      accepted: 'true or false',
+    });
+  const exitCode = s.exitCode ?? 1;
+  if (typeof exitCode !== 'number' || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255)
+    problems.push({
+      field: 'simulation.exitCode',
+      problem: `is not valid: ${JSON.stringify(s.exitCode)}`,
+      accepted: 'an integer from 0 to 255',
+    });
+  if (problems.length) throw invalid(problems);
+  return { runtime: s.runtime as string, fail: s.fail === true, exitCode: exitCode as number };
+}
+
 export interface WatchMessage {
   eventType: string;
   state: JobStateName;
@@ -136,6 +169,7 @@ export class JobUseCases {
     requireScope(p, 'jobs:write');
     const jobs = this.normalize(body);
     const key = idempotencyKeyOf(body);
+    const simulation = simulationOf(body);
     await this.limits.take(p, 'submit');
     const created: matchmakerV1.Job[] = [];
     for (const [i, j] of jobs.entries()) {
@@ -147,7 +181,7 @@ export class JobUseCases {
         clientId: p.tenant,
         spec: toProtoSpec(j),
         quoteId: '',
-        simulation: undefined,
+        simulation,
       });
       const job = res.job!;
       await this.index.record(job.jobId, p.tenant, j.template?.name ?? '', idempotencyKey);
