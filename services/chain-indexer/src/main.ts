@@ -12,6 +12,6 @@ void bootstrapService({
   readinessChecks: ({ config }) => [chainRpcReadinessCheck(config.CHAIN_RPC_URL)],
   grpcServices: (app) => {
     const runtime = app.get(ChainIndexerRuntime);
-    return [chainIndexerGrpcService(runtime.queries, runtime.balances)];
+    return [chainIndexerGrpcService(runtime.queries, runtime.balances, runtime.rewardRoots)];
   },
 });

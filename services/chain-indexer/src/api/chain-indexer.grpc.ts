@@ -11,6 +11,11 @@ import {
   type MirrorQueries,
 } from '../app/query-mirror/mirror-queries';
 import { type GetBalancesHandler } from '../app/get-balances/get-balances.handler';
+import {
+  RewardRootConflictError,
+  type PostRewardRootHandler,
+} from '../app/post-reward-root/post-reward-root.handler';
+import { type RewardRootStatus } from '../domain/reward-root';
 import { type EscrowStatus, type StakeState } from '../domain/projection';
 import { chainJobId, serviceJobId } from '../infra/job-ids';
 
@@ -24,6 +29,12 @@ const roles: Record<string, v1.ParticipantRole> = {
   provider: v1.ParticipantRole.PARTICIPANT_ROLE_PROVIDER,
   validator: v1.ParticipantRole.PARTICIPANT_ROLE_VALIDATOR,
   client: v1.ParticipantRole.PARTICIPANT_ROLE_CLIENT,
+};
+const rootStatus: Record<RewardRootStatus, v1.RewardRootStatus> = {
+  pending: v1.RewardRootStatus.REWARD_ROOT_STATUS_PENDING,
+  submitted: v1.RewardRootStatus.REWARD_ROOT_STATUS_SUBMITTED,
+  posted: v1.RewardRootStatus.REWARD_ROOT_STATUS_POSTED,
+  failed: v1.RewardRootStatus.REWARD_ROOT_STATUS_FAILED,
 };
 const flowKinds: Record<FlowView['kind'], v1.TokenFlowKind> = {
   transfer: v1.TokenFlowKind.TOKEN_FLOW_KIND_TRANSFER,
@@ -85,13 +96,16 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
         ? GrpcStatus.NOT_FOUND
         : err instanceof UnavailableError
           ? GrpcStatus.UNAVAILABLE
-          : GrpcStatus.INTERNAL,
+          : err instanceof RewardRootConflictError
+            ? GrpcStatus.ALREADY_EXISTS
+            : GrpcStatus.INTERNAL,
   );
 }
 
 export function chainIndexerGrpcService(
   q: MirrorQueries,
   balances: GetBalancesHandler,
+  rewardRoots: PostRewardRootHandler,
 ): GrpcServiceRegistration {
   const implementation: v1.ChainIndexerServiceServer = {
     getEscrow: unary(async (req: v1.GetEscrowRequest) => {
@@ -175,6 +189,23 @@ export function chainIndexerGrpcService(
         withdrawable: amount(b.withdrawable),
         refunded: amount(b.refunded),
         cursor: cursor(b.cursor),
+      };
+    }),
+    postRewardRoot: unary(async (req: v1.PostRewardRootRequest) => {
+      const r = await rewardRoots.request({
+        epoch: req.epoch,
+        root: req.root,
+        total: req.total?.baseUnits ?? '',
+      });
+      return {
+        epoch: r.epoch.toString(),
+        root: r.root,
+        total: amount(r.total),
+        status: rootStatus[r.status],
+        transactionHash: r.txHash,
+        detail: r.detail,
+        rewardDistributor: rewardRoots.distributor,
+        chainId: String(rewardRoots.chainId),
       };
     }),
   };

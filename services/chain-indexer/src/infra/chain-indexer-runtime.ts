@@ -9,6 +9,7 @@ import {
   EventConsumer,
   KafkaJsBus,
   OutboxRelay,
+  quoteSchema,
   Topics,
   type Producer,
   starminerRegistry,
@@ -16,6 +17,7 @@ import {
 } from '@starminer/eventing';
 import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
 import { GetBalancesHandler } from '../app/get-balances/get-balances.handler';
+import { PostRewardRootHandler } from '../app/post-reward-root/post-reward-root.handler';
 import { MirrorQueries } from '../app/query-mirror/mirror-queries';
 import { RecordSettlementIntentHandler } from '../app/settle-job/record-intent.handler';
 import { type ChainIndexerConfig, DEV_SETTLER_KEY } from '../config';
@@ -24,6 +26,7 @@ import { type ChainFollower } from './chain-follower';
 import { buildIndexer } from './indexer-runtime';
 import { JsonRpcClient } from './json-rpc';
 import { migrateChainIndexer } from './mirror-schema';
+import { RewardRootSigner } from './reward-root-signer';
 import { SettlementSigner } from './settlement-signer';
 
 /**
@@ -35,6 +38,8 @@ import { SettlementSigner } from './settlement-signer';
 export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly queries: MirrorQueries;
   readonly balances: GetBalancesHandler;
+  /** PostRewardRoot: records reward roots the signer posts to the RewardDistributor. */
+  readonly rewardRoots: PostRewardRootHandler;
   private readonly deployments: Deployments;
   private readonly bus: KafkaJsBus;
   private follower: ChainFollower | undefined;
@@ -42,6 +47,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
   private relay: OutboxRelay | undefined;
   private consumer: EventConsumer<StarminerEvent> | undefined;
   private signer: SettlementSigner | undefined;
+  private rootSigner: RewardRootSigner | undefined;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ChainIndexerConfig,
@@ -61,6 +67,12 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         new JsonRpcClient(config.CHAIN_RPC_URL, config.CHAIN_RPC_TIMEOUT_MS),
         this.deployments.contracts,
       ),
+    );
+    this.rewardRoots = new PostRewardRootHandler(
+      database.pool,
+      database.schema,
+      this.deployments.contracts.rewardDistributor,
+      this.deployments.chainId,
     );
     this.bus = new KafkaJsBus({
       clientId: 'chain-indexer',
@@ -189,6 +201,17 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         logger: this.logger,
       });
       this.signer.start();
+      // Same key and nonce sequence: reward roots are signed by the one chain signer too.
+      this.rootSigner = new RewardRootSigner({
+        pool,
+        s: quoteSchema(schema),
+        deployments: this.deployments,
+        signer: this.signer.signer,
+        bumpAfterMs: c.SETTLEMENT_BUMP_AFTER_MS,
+        pollIntervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
+        logger: this.logger,
+      });
+      this.rootSigner.start();
       this.started.signer = true;
       this.logger.info('settlement signer started', { settler: this.signer.address });
     }
@@ -197,6 +220,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.follower?.stop();
+    await this.rootSigner?.stop();
     await this.signer?.stop();
     await this.consumer?.stop().catch(() => undefined);
     await this.relay?.stop();

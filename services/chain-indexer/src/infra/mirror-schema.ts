@@ -163,6 +163,26 @@ CREATE TABLE IF NOT EXISTS ${s}.signer_nonce (
   next_nonce bigint NOT NULL
 );`,
     },
+    {
+      id: 2,
+      sql: `
+-- Reward roots to post to the RewardDistributor (PostRewardRoot), one per epoch. Their
+-- transactions go to settlement_txs under job_id 'reward-root:<epoch>', signed with the same
+-- key and nonce counter as settlements.
+CREATE TABLE IF NOT EXISTS ${s}.reward_root_requests (
+  epoch      ${amount} PRIMARY KEY,
+  root       text NOT NULL,
+  total      ${amount} NOT NULL,
+  status     text NOT NULL,
+  detail     text NOT NULL DEFAULT '',
+  tx_hash    text NOT NULL DEFAULT '',
+  attempts   int NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS reward_root_requests_open ON ${s}.reward_root_requests (created_at)
+  WHERE status IN ('pending', 'submitted');`,
+    },
   ];
 }
 

@@ -1,21 +1,15 @@
 import { type Pool } from 'pg';
-import { JsonRpcProvider, Transaction, Wallet, type TransactionRequest } from 'ethers';
-import {
-  decodeContractError,
-  JobEscrow__factory,
-  revertData,
-  type Deployments,
-} from '@starminer/chain';
+import { JobEscrow__factory, type Deployments } from '@starminer/chain';
 import { quoteSchema, withTransaction, type Tx } from '@starminer/eventing';
 import {
   bumpedFees,
   clampUsage,
   nextSignerStep,
   type OnChainEscrowStatus,
-  type SentTxState,
   type SettlementAction,
 } from '../domain/settlement';
 import { type FollowerLogger } from './chain-follower';
+import { SignerWallet } from './signer-wallet';
 
 const STATUS: OnChainEscrowStatus[] = ['none', 'funded', 'settled', 'refunded', 'reclaimed'];
 const GAS_LIMIT = 300_000n;
@@ -25,15 +19,6 @@ interface IntentRow {
   action: 'settle' | 'refund';
   provider: string | null;
   gpu_seconds: string | null;
-}
-
-interface TxRow {
-  tx_hash: string;
-  nonce: string;
-  max_fee_per_gas: string;
-  max_priority_fee_per_gas: string;
-  raw: string;
-  sent_at: Date;
 }
 
 export interface SettlementSignerOptions {
@@ -57,8 +42,8 @@ export interface SettlementSignerOptions {
  */
 export class SettlementSigner {
   private readonly s: string;
-  private readonly provider: JsonRpcProvider;
-  private readonly wallet: Wallet;
+  /** The key and nonce sequence, shared with the reward-root signer. */
+  readonly signer: SignerWallet;
   private readonly escrow;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -67,16 +52,15 @@ export class SettlementSigner {
 
   constructor(private readonly o: SettlementSignerOptions) {
     this.s = quoteSchema(o.schema);
-    this.provider = new JsonRpcProvider(o.rpcUrl, o.deployments.chainId, {
-      staticNetwork: true,
-      cacheTimeout: -1,
-    });
-    this.wallet = new Wallet(o.privateKey, this.provider);
-    this.escrow = JobEscrow__factory.connect(o.deployments.contracts.jobEscrow, this.provider);
+    this.signer = new SignerWallet(this.s, o.rpcUrl, o.deployments.chainId, o.privateKey);
+    this.escrow = JobEscrow__factory.connect(
+      o.deployments.contracts.jobEscrow,
+      this.signer.provider,
+    );
   }
 
   get address(): string {
-    return this.wallet.address;
+    return this.signer.address;
   }
 
   start(): void {
@@ -97,7 +81,7 @@ export class SettlementSigner {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    this.provider.destroy();
+    this.signer.destroy();
   }
 
   /** Handles every open intent once. */
@@ -119,8 +103,8 @@ export class SettlementSigner {
       if (!intent) return undefined;
       const onChain = await this.escrow.jobOf(jobId);
       const escrow = STATUS[Number(onChain.status)] ?? 'none';
-      const last = await this.lastTx(tx, jobId);
-      const sent = await this.txState(last);
+      const last = await this.signer.lastTx(tx, jobId);
+      const sent = await this.signer.txState(last);
       const step = nextSignerStep({
         escrow,
         sent,
@@ -180,7 +164,7 @@ export class SettlementSigner {
           if (step.kind === 'send') {
             // Simulate first: a settlement the contract refuses (provider not active, job not
             // open) is a decision for a person, not something to resend every pass.
-            const refusal = await this.refusal(data);
+            const refusal = await this.signer.refusal(this.o.deployments.contracts.jobEscrow, data);
             if (refusal) {
               await this.mark(tx, jobId, 'failed', refusal);
               this.o.logger.error('settlement refused by the contract; not sent', {
@@ -190,7 +174,7 @@ export class SettlementSigner {
               return undefined;
             }
           }
-          const market = await this.fees();
+          const market = await this.signer.fees();
           const fees =
             step.kind === 'bump' && last
               ? bumpedFees(
@@ -202,30 +186,14 @@ export class SettlementSigner {
                 )
               : market;
           const nonce =
-            step.kind === 'bump' && last ? Number(last.nonce) : await this.takeNonce(tx);
-          const request: TransactionRequest = {
-            type: 2,
-            chainId: this.o.deployments.chainId,
+            step.kind === 'bump' && last ? Number(last.nonce) : await this.signer.takeNonce(tx);
+          const { raw, hash } = await this.signer.signAndStore(tx, jobId, {
             to: this.o.deployments.contracts.jobEscrow,
             data,
             nonce,
             gasLimit: GAS_LIMIT,
-            ...fees,
-          };
-          const raw = await this.wallet.signTransaction(request);
-          const hash = Transaction.from(raw).hash!;
-          await tx.query(
-            `INSERT INTO ${this.s}.settlement_txs (tx_hash, job_id, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw)
-             VALUES ($1, $2, $3, $4, $5, $6)`,
-            [
-              hash,
-              jobId,
-              nonce,
-              fees.maxFeePerGas.toString(),
-              fees.maxPriorityFeePerGas.toString(),
-              raw,
-            ],
-          );
+            fees,
+          });
           await tx.query(
             `UPDATE ${this.s}.settlement_intents SET status = 'submitted', attempts = attempts + 1,
                detail = $2, updated_at = now() WHERE job_id = $1`,
@@ -246,74 +214,11 @@ export class SettlementSigner {
     if (toBroadcast) await this.broadcast(toBroadcast);
   }
 
-  /** The contract's reason to refuse `data` from the settler now, or undefined if it would pass. */
-  private async refusal(data: string): Promise<string | undefined> {
-    try {
-      await this.provider.call({
-        from: this.wallet.address,
-        to: this.o.deployments.contracts.jobEscrow,
-        data,
-      });
-      return undefined;
-    } catch (err) {
-      const decoded = decodeContractError(err);
-      if (decoded) return `${decoded.name}(${decoded.args.map(String).join(', ')})`;
-      if (revertData(err) !== undefined) return `reverted: ${(err as Error).message}`;
-      throw err; // not a revert: the node is unreachable or similar, retry next pass
-    }
-  }
-
   private async broadcast(raw: string): Promise<void> {
-    try {
-      await this.provider.send('eth_sendRawTransaction', [raw]);
-      this.sent++;
-    } catch (err) {
-      const msg = (err as Error).message;
-      // Already known or already mined (nonce too low): the earlier broadcast got through.
-      if (/already known|nonce too low|known transaction/i.test(msg)) return;
-      this.o.logger.warn('broadcast failed; the next pass retries', { error: msg });
-    }
-  }
-
-  private async lastTx(tx: Tx, jobId: string): Promise<TxRow | undefined> {
-    const r = await tx.query<TxRow>(
-      `SELECT tx_hash, nonce, max_fee_per_gas, max_priority_fee_per_gas, raw, sent_at FROM ${this.s}.settlement_txs
-        WHERE job_id = $1 ORDER BY sent_at DESC, max_fee_per_gas DESC LIMIT 1`,
-      [jobId],
+    const took = await this.signer.broadcast(raw, (error) =>
+      this.o.logger.warn('broadcast failed; the next pass retries', { error }),
     );
-    return r.rows[0];
-  }
-
-  private async txState(last: TxRow | undefined): Promise<SentTxState> {
-    if (!last) return 'none';
-    const receipt = await this.provider.getTransactionReceipt(last.tx_hash);
-    if (receipt) return receipt.status === 1 ? 'mined' : 'reverted';
-    const known = await this.provider.getTransaction(last.tx_hash);
-    return known ? 'pending' : 'unknown';
-  }
-
-  /** Next nonce: the stored counter, or the chain's pending count if that is higher. */
-  private async takeNonce(tx: Tx): Promise<number> {
-    const chain = await this.provider.getTransactionCount(this.wallet.address, 'pending');
-    const r = await tx.query<{ next_nonce: string }>(
-      `INSERT INTO ${this.s}.signer_nonce (address, next_nonce) VALUES ($1, $2)
-       ON CONFLICT (address) DO UPDATE SET next_nonce = GREATEST(${this.s}.signer_nonce.next_nonce, EXCLUDED.next_nonce)
-       RETURNING next_nonce`,
-      [this.wallet.address.toLowerCase(), chain],
-    );
-    const nonce = Number(r.rows[0]!.next_nonce);
-    await tx.query(`UPDATE ${this.s}.signer_nonce SET next_nonce = $2 WHERE address = $1`, [
-      this.wallet.address.toLowerCase(),
-      nonce + 1,
-    ]);
-    return nonce;
-  }
-
-  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    const f = await this.provider.getFeeData();
-    const maxPriorityFeePerGas = f.maxPriorityFeePerGas ?? 1_000_000_000n;
-    const maxFeePerGas = f.maxFeePerGas ?? (f.gasPrice ?? 1_000_000_000n) * 2n;
-    return { maxFeePerGas, maxPriorityFeePerGas };
+    if (took) this.sent++;
   }
 
   private async mark(tx: Tx, jobId: string, status: string, detail: string): Promise<void> {

@@ -35,11 +35,14 @@ const ALLOWED: Record<JobCommand['type'], readonly JobStatus[]> = {
   RecordQuote: ['Submitted'],
   RecordFunding: ['Quoted'],
   ExpireQuote: ['Quoted'],
-  Match: ['Queued'],
+  // An overflowed job still waits in its region: it is placed there if capacity frees first.
+  Match: ['Queued', 'Overflowed'],
   RecordDispatch: ['Matched'],
   DispatchFailed: ['Matched'],
   Overflow: ['Queued'],
-  Reroute: ['Overflowed'],
+  // Queued too: spillover spills a job early when its region is saturated or unreachable.
+  Reroute: ['Queued', 'Overflowed'],
+  NoteRouting: ['Queued', 'Overflowed'],
   ExpireUnplaceable: ['Overflowed'],
   RecordStart: ['Dispatched'],
   RecordSuccess: ['Dispatched', 'Running'],
@@ -82,6 +85,19 @@ const REPEATABLE: Partial<Record<JobCommand['type'], readonly JobStatus[]>> = {
   RecordDispatch: ['Dispatched', 'Running'],
   RecordSettlement: ['Settled'],
   ExpireQuote: ['Funded', 'Queued', 'Expired', 'Cancelled'],
+  // A note that arrives after the job moved on is stale, not an error.
+  NoteRouting: [
+    'Matched',
+    'Dispatched',
+    'Running',
+    'Rerouted',
+    'Succeeded',
+    'Failed',
+    'TimedOut',
+    'Cancelled',
+    'Expired',
+    'Settled',
+  ],
 };
 
 /** Amount owed for metered GPU-seconds at the quoted price, never above the deposit. */
@@ -255,6 +271,11 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
           );
       }
       const from = state.reroutedTo || state.quote!.region;
+      if (command.toRegion === from)
+        throw new CommandRejectedError(
+          `job ${jobId} already waits in ${from}; a reroute must name another region`,
+        );
+      rejectAboveQuote(state, command.toRegion, command.tierPrice);
       return [
         {
           type: 'JobRerouted',
@@ -267,6 +288,17 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
         queued(state, command.toRegion, command.placementDeadline, 'Rerouted', ''),
       ];
     }
+    case 'NoteRouting':
+      if (command.reason === (state.routingNote ?? '')) return [];
+      return [
+        {
+          type: 'JobRoutingBlocked',
+          jobId,
+          clientId,
+          region: state.reroutedTo || state.quote!.region,
+          reason: command.reason,
+        },
+      ];
     case 'ExpireUnplaceable':
       return [
         {
@@ -370,6 +402,24 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
         },
       ];
   }
+}
+
+/**
+ * The escrow deposit was fixed by the funded quote (one tier at one price per GPU-second), so a
+ * job may only move to a region whose tier price does not exceed it. Its own quoted region needs
+ * no published price: the quote is that tier's price.
+ */
+function rejectAboveQuote(state: JobState, toRegion: string, tierPrice: bigint | undefined): void {
+  const quote = state.quote!;
+  if (toRegion === quote.region) return;
+  if (tierPrice === undefined)
+    throw new CommandRejectedError(
+      `no price is published for ${quote.gpuProduct} in ${toRegion}; a reroute must stay within the funded quote of ${quote.pricePerGpuSecond} per GPU-second`,
+    );
+  if (tierPrice > quote.pricePerGpuSecond)
+    throw new CommandRejectedError(
+      `${quote.gpuProduct} in ${toRegion} costs ${tierPrice} per GPU-second, above the funded quote of ${quote.pricePerGpuSecond}`,
+    );
 }
 
 function queued(

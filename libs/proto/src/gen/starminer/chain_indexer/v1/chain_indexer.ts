@@ -164,6 +164,64 @@ export function tokenFlowKindToJSON(object: TokenFlowKind): string {
   }
 }
 
+export enum RewardRootStatus {
+  REWARD_ROOT_STATUS_UNSPECIFIED = 0,
+  /** REWARD_ROOT_STATUS_PENDING - Recorded; no transaction sent yet. */
+  REWARD_ROOT_STATUS_PENDING = 1,
+  /** REWARD_ROOT_STATUS_SUBMITTED - A postEpoch transaction is out (transaction_hash); it may still be bumped. */
+  REWARD_ROOT_STATUS_SUBMITTED = 2,
+  /** REWARD_ROOT_STATUS_POSTED - The distributor holds this root for the epoch. */
+  REWARD_ROOT_STATUS_POSTED = 3,
+  /**
+   * REWARD_ROOT_STATUS_FAILED - Not posted and will not be: detail has the contract's reason (another root for the epoch,
+   * epoch out of order, not enough rewards, key without VALIDATOR_ROLE).
+   */
+  REWARD_ROOT_STATUS_FAILED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function rewardRootStatusFromJSON(object: any): RewardRootStatus {
+  switch (object) {
+    case 0:
+    case "REWARD_ROOT_STATUS_UNSPECIFIED":
+      return RewardRootStatus.REWARD_ROOT_STATUS_UNSPECIFIED;
+    case 1:
+    case "REWARD_ROOT_STATUS_PENDING":
+      return RewardRootStatus.REWARD_ROOT_STATUS_PENDING;
+    case 2:
+    case "REWARD_ROOT_STATUS_SUBMITTED":
+      return RewardRootStatus.REWARD_ROOT_STATUS_SUBMITTED;
+    case 3:
+    case "REWARD_ROOT_STATUS_POSTED":
+      return RewardRootStatus.REWARD_ROOT_STATUS_POSTED;
+    case 4:
+    case "REWARD_ROOT_STATUS_FAILED":
+      return RewardRootStatus.REWARD_ROOT_STATUS_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RewardRootStatus.UNRECOGNIZED;
+  }
+}
+
+export function rewardRootStatusToJSON(object: RewardRootStatus): string {
+  switch (object) {
+    case RewardRootStatus.REWARD_ROOT_STATUS_UNSPECIFIED:
+      return "REWARD_ROOT_STATUS_UNSPECIFIED";
+    case RewardRootStatus.REWARD_ROOT_STATUS_PENDING:
+      return "REWARD_ROOT_STATUS_PENDING";
+    case RewardRootStatus.REWARD_ROOT_STATUS_SUBMITTED:
+      return "REWARD_ROOT_STATUS_SUBMITTED";
+    case RewardRootStatus.REWARD_ROOT_STATUS_POSTED:
+      return "REWARD_ROOT_STATUS_POSTED";
+    case RewardRootStatus.REWARD_ROOT_STATUS_FAILED:
+      return "REWARD_ROOT_STATUS_FAILED";
+    case RewardRootStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Position of what was read: the block the mirrored state is current at. */
 export interface ChainCursor {
   chainId: string;
@@ -347,6 +405,31 @@ export interface GetBalancesResponse {
   /** Refunds and reclaims credited to the account as a client, all time, from the mirror. */
   refunded: TokenAmount | undefined;
   cursor: ChainCursor | undefined;
+}
+
+export interface PostRewardRootRequest {
+  /** Epoch number as RewardDistributor.nextEpoch counts them (from 1). */
+  epoch: string;
+  /** 0x-prefixed 32-byte Merkle root (non-zero) of the epoch's (epoch, account, amount) leaves. */
+  root: string;
+  /** Sum of the epoch's allocations, reserved from the distributor's unallocated balance. */
+  total: TokenAmount | undefined;
+}
+
+export interface PostRewardRootResponse {
+  epoch: string;
+  root: string;
+  total: TokenAmount | undefined;
+  status: RewardRootStatus;
+  /**
+   * Last postEpoch transaction sent for the request; empty before the first, or when the root
+   * was already on chain without one of ours.
+   */
+  transactionHash: string;
+  detail: string;
+  /** The RewardDistributor address and chain the root goes to. */
+  rewardDistributor: string;
+  chainId: string;
 }
 
 function createBaseChainCursor(): ChainCursor {
@@ -2838,6 +2921,313 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
   },
 };
 
+function createBasePostRewardRootRequest(): PostRewardRootRequest {
+  return { epoch: "0", root: "", total: undefined };
+}
+
+export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
+  encode(message: PostRewardRootRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epoch !== "0") {
+      writer.uint32(8).uint64(message.epoch);
+    }
+    if (message.root !== "") {
+      writer.uint32(18).string(message.root);
+    }
+    if (message.total !== undefined) {
+      TokenAmount.encode(message.total, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostRewardRootRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostRewardRootRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epoch = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.root = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.total = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostRewardRootRequest {
+    return {
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "0",
+      root: isSet(object.root) ? globalThis.String(object.root) : "",
+      total: isSet(object.total) ? TokenAmount.fromJSON(object.total) : undefined,
+    };
+  },
+
+  toJSON(message: PostRewardRootRequest): unknown {
+    const obj: any = {};
+    if (message.epoch !== "0") {
+      obj.epoch = message.epoch;
+    }
+    if (message.root !== "") {
+      obj.root = message.root;
+    }
+    if (message.total !== undefined) {
+      obj.total = TokenAmount.toJSON(message.total);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostRewardRootRequest>): PostRewardRootRequest {
+    return PostRewardRootRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostRewardRootRequest>): PostRewardRootRequest {
+    const message = createBasePostRewardRootRequest();
+    message.epoch = object.epoch ?? "0";
+    message.root = object.root ?? "";
+    message.total = (object.total !== undefined && object.total !== null)
+      ? TokenAmount.fromPartial(object.total)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePostRewardRootResponse(): PostRewardRootResponse {
+  return {
+    epoch: "0",
+    root: "",
+    total: undefined,
+    status: 0,
+    transactionHash: "",
+    detail: "",
+    rewardDistributor: "",
+    chainId: "0",
+  };
+}
+
+export const PostRewardRootResponse: MessageFns<PostRewardRootResponse> = {
+  encode(message: PostRewardRootResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.epoch !== "0") {
+      writer.uint32(8).uint64(message.epoch);
+    }
+    if (message.root !== "") {
+      writer.uint32(18).string(message.root);
+    }
+    if (message.total !== undefined) {
+      TokenAmount.encode(message.total, writer.uint32(26).fork()).join();
+    }
+    if (message.status !== 0) {
+      writer.uint32(32).int32(message.status);
+    }
+    if (message.transactionHash !== "") {
+      writer.uint32(42).string(message.transactionHash);
+    }
+    if (message.detail !== "") {
+      writer.uint32(50).string(message.detail);
+    }
+    if (message.rewardDistributor !== "") {
+      writer.uint32(58).string(message.rewardDistributor);
+    }
+    if (message.chainId !== "0") {
+      writer.uint32(64).uint64(message.chainId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostRewardRootResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostRewardRootResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.epoch = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.root = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.total = TokenAmount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.transactionHash = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.rewardDistributor = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.chainId = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostRewardRootResponse {
+    return {
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "0",
+      root: isSet(object.root) ? globalThis.String(object.root) : "",
+      total: isSet(object.total) ? TokenAmount.fromJSON(object.total) : undefined,
+      status: isSet(object.status) ? rewardRootStatusFromJSON(object.status) : 0,
+      transactionHash: isSet(object.transactionHash)
+        ? globalThis.String(object.transactionHash)
+        : isSet(object.transaction_hash)
+        ? globalThis.String(object.transaction_hash)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      rewardDistributor: isSet(object.rewardDistributor)
+        ? globalThis.String(object.rewardDistributor)
+        : isSet(object.reward_distributor)
+        ? globalThis.String(object.reward_distributor)
+        : "",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "0",
+    };
+  },
+
+  toJSON(message: PostRewardRootResponse): unknown {
+    const obj: any = {};
+    if (message.epoch !== "0") {
+      obj.epoch = message.epoch;
+    }
+    if (message.root !== "") {
+      obj.root = message.root;
+    }
+    if (message.total !== undefined) {
+      obj.total = TokenAmount.toJSON(message.total);
+    }
+    if (message.status !== 0) {
+      obj.status = rewardRootStatusToJSON(message.status);
+    }
+    if (message.transactionHash !== "") {
+      obj.transactionHash = message.transactionHash;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.rewardDistributor !== "") {
+      obj.rewardDistributor = message.rewardDistributor;
+    }
+    if (message.chainId !== "0") {
+      obj.chainId = message.chainId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostRewardRootResponse>): PostRewardRootResponse {
+    return PostRewardRootResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostRewardRootResponse>): PostRewardRootResponse {
+    const message = createBasePostRewardRootResponse();
+    message.epoch = object.epoch ?? "0";
+    message.root = object.root ?? "";
+    message.total = (object.total !== undefined && object.total !== null)
+      ? TokenAmount.fromPartial(object.total)
+      : undefined;
+    message.status = object.status ?? 0;
+    message.transactionHash = object.transactionHash ?? "";
+    message.detail = object.detail ?? "";
+    message.rewardDistributor = object.rewardDistributor ?? "";
+    message.chainId = object.chainId ?? "0";
+    return message;
+  },
+};
+
 /**
  * Contract state mirrored from the chain at the configured confirmation depth. Every answer
  * carries the cursor (the block the mirror is current at); history is paged by checkpoint.
@@ -2906,6 +3296,24 @@ export const ChainIndexerServiceService = {
     responseSerialize: (value: GetBalancesResponse): Buffer => Buffer.from(GetBalancesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetBalancesResponse => GetBalancesResponse.decode(value),
   },
+  /**
+   * Posts a reward epoch's Merkle root to the RewardDistributor, signed by the indexer's key
+   * (the platform's one chain signer, holder of VALIDATOR_ROLE). Idempotent per epoch: the first
+   * call records the request, which the signer sends, bumps and confirms; a repeated call with
+   * the same root and total returns its state (and transaction), another root or total for a
+   * requested epoch is refused with ALREADY_EXISTS. Poll until POSTED or FAILED.
+   */
+  postRewardRoot: {
+    path: "/starminer.chain_indexer.v1.ChainIndexerService/PostRewardRoot" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostRewardRootRequest): Buffer =>
+      Buffer.from(PostRewardRootRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostRewardRootRequest => PostRewardRootRequest.decode(value),
+    responseSerialize: (value: PostRewardRootResponse): Buffer =>
+      Buffer.from(PostRewardRootResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostRewardRootResponse => PostRewardRootResponse.decode(value),
+  },
 } as const;
 
 export interface ChainIndexerServiceServer extends UntypedServiceImplementation {
@@ -2918,6 +3326,14 @@ export interface ChainIndexerServiceServer extends UntypedServiceImplementation 
   listTokenFlowsByJob: handleUnaryCall<ListTokenFlowsByJobRequest, ListTokenFlowsByJobResponse>;
   /** An account's money at the cursor block: AGPU held, deposits in escrow, credits to withdraw. */
   getBalances: handleUnaryCall<GetBalancesRequest, GetBalancesResponse>;
+  /**
+   * Posts a reward epoch's Merkle root to the RewardDistributor, signed by the indexer's key
+   * (the platform's one chain signer, holder of VALIDATOR_ROLE). Idempotent per epoch: the first
+   * call records the request, which the signer sends, bumps and confirms; a repeated call with
+   * the same root and total returns its state (and transaction), another root or total for a
+   * requested epoch is refused with ALREADY_EXISTS. Poll until POSTED or FAILED.
+   */
+  postRewardRoot: handleUnaryCall<PostRewardRootRequest, PostRewardRootResponse>;
 }
 
 export interface ChainIndexerServiceClient extends Client {
@@ -3013,6 +3429,28 @@ export interface ChainIndexerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBalancesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Posts a reward epoch's Merkle root to the RewardDistributor, signed by the indexer's key
+   * (the platform's one chain signer, holder of VALIDATOR_ROLE). Idempotent per epoch: the first
+   * call records the request, which the signer sends, bumps and confirms; a repeated call with
+   * the same root and total returns its state (and transaction), another root or total for a
+   * requested epoch is refused with ALREADY_EXISTS. Poll until POSTED or FAILED.
+   */
+  postRewardRoot(
+    request: PostRewardRootRequest,
+    callback: (error: ServiceError | null, response: PostRewardRootResponse) => void,
+  ): ClientUnaryCall;
+  postRewardRoot(
+    request: PostRewardRootRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostRewardRootResponse) => void,
+  ): ClientUnaryCall;
+  postRewardRoot(
+    request: PostRewardRootRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostRewardRootResponse) => void,
   ): ClientUnaryCall;
 }
 
