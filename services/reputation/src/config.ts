@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { devRoleWallet } from '@starminer/chain';
 import {
   type ConfigOf,
   chainRpcUrl,
@@ -8,7 +7,6 @@ import {
   deploymentsFile,
   int,
   kafkaBrokers,
-  privateKey,
   serviceConfigSchema,
   str,
 } from '@starminer/service-kit';
@@ -27,11 +25,13 @@ const schema = {
   REPUTATION_EPOCH_SECONDS: int({ default: 0, min: 0, max: 30 * 86_400 }),
   /** Share of the RewardDistributor's unallocated balance an epoch hands out, basis points. */
   REPUTATION_EPOCH_BUDGET_BPS: int({ default: 10_000, min: 1, max: 10_000 }),
-  /** Key holding VALIDATOR_ROLE on the RewardDistributor, used by the RewardRootPoster. */
-  REPUTATION_VALIDATOR_KEY: privateKey({
-    role: 'validator',
-    default: devRoleWallet('validator').privateKey,
+  /** host:port of the chain-indexer's gRPC API: its signer posts the epochs' reward roots. */
+  CHAIN_INDEXER_GRPC_URL: str({
+    default: '127.0.0.1:9096',
+    describe: 'host:port of the chain-indexer gRPC API',
   }),
+  /** How long an epoch run waits for its root to be on chain before the next run asks again. */
+  REPUTATION_ROOT_POST_TIMEOUT_MS: int({ default: 120_000, min: 1_000, max: 3_600_000 }),
   CHAIN_RPC_URL: chainRpcUrl({ default: 'http://127.0.0.1:18545' }),
   DEPLOYMENTS_FILE: deploymentsFile({ default: '/tmp/starminer-run/deployments.json' }),
 };

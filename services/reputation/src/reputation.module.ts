@@ -18,7 +18,7 @@ import { EvidenceRepository } from './infra/evidence-repository';
 import { readModelFile } from './infra/model-file';
 import { ReputationRuntime } from './infra/reputation-runtime';
 import { RewardEpochRepository } from './infra/reward-epoch-repository';
-import { ValidatorKeyRootPoster } from './infra/reward-root-poster';
+import { ChainIndexerRootPoster } from './infra/reward-root-poster';
 import { ScoreRepository } from './infra/score-repository';
 
 /**
@@ -28,6 +28,7 @@ import { ScoreRepository } from './infra/score-repository';
 export class ReputationComponents implements OnApplicationBootstrap, OnModuleDestroy {
   readonly grpc: GrpcServiceRegistration;
   readonly runtime: ReputationRuntime;
+  private readonly poster: ChainIndexerRootPoster | undefined;
 
   constructor(
     @Inject(SERVICE_CONFIG) config: ReputationConfig,
@@ -43,12 +44,14 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
       config.REPUTATION_EPOCH_SECONDS > 0 || fs.existsSync(config.DEPLOYMENTS_FILE);
     const deployments = epochsEnabled ? readDeployments(config.DEPLOYMENTS_FILE) : undefined;
     const poster = deployments
-      ? new ValidatorKeyRootPoster(
-          config.CHAIN_RPC_URL,
+      ? new ChainIndexerRootPoster({
+          chainIndexerAddress: config.CHAIN_INDEXER_GRPC_URL,
+          rpcUrl: config.CHAIN_RPC_URL,
           deployments,
-          config.REPUTATION_VALIDATOR_KEY,
-        )
+          timeoutMs: config.REPUTATION_ROOT_POST_TIMEOUT_MS,
+        })
       : undefined;
+    this.poster = poster;
     const runEpoch = poster
       ? new RunEpochHandler(
           pool,
@@ -95,6 +98,7 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
       exclusionThresholdBps: model.exclusionThresholdBps,
       epochSeconds: config.REPUTATION_EPOCH_SECONDS,
       rewardDistributor: poster?.distributor,
+      chainIndexer: poster && config.CHAIN_INDEXER_GRPC_URL,
       staking: deployments?.contracts.staking,
     });
   }
@@ -105,6 +109,7 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
 
   async onModuleDestroy(): Promise<void> {
     await this.runtime.stop();
+    this.poster?.close();
   }
 }
 

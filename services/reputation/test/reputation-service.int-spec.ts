@@ -2,21 +2,14 @@
 // outbox and relayed to Kafka (the real wire format) move provider scores; a provider whose jobs
 // fail through node faults drops below the exclusion threshold while a reliable one rises, and
 // every change is read back as ReputationUpdated from starminer.reputation.v1; a
-// Slashed event shows in the score and its explanation; an epoch root lands on a freshly deployed
-// RewardDistributor and a provider claims its reward with the proof the service serves.
+// Slashed event shows in the score and its explanation; an epoch root, posted by the real
+// chain-indexer's signer, lands on a freshly deployed RewardDistributor and a provider claims its
+// reward with the proof the service serves.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { JsonRpcProvider, NonceManager, Wallet, parseEther } from 'ethers';
+import { Wallet } from 'ethers';
 import { Client, Pool } from 'pg';
-import {
-  connectContracts,
-  deployProtocol,
-  writeDeployments,
-  type StarMinerContracts,
-} from '@starminer/chain';
+import { type StarMinerContracts } from '@starminer/chain';
 import {
   KafkaJsBus,
   OutboxPublisher,
@@ -41,12 +34,13 @@ import { JsonLogger, startService, type RunningService } from '@starminer/servic
 import { requireStackVar, waitUntil } from '@starminer/testing';
 import { loadConfig } from '../src/config';
 import { reputationService } from '../src/service-definition';
+import { freshChain, startChainIndexer } from './support/chain';
 
 const id = `${process.pid}_${Date.now().toString(36)}`;
 const AGPU = 10n ** 18n;
 const logger = new JsonLogger({ service: 'reputation-it', level: 'warn' });
 
-let rpc: JsonRpcProvider;
+let indexer: RunningService;
 let service: RunningService;
 let client: reputationV1.ReputationServiceClient;
 let feedPool: Pool;
@@ -66,12 +60,6 @@ const reliable = Wallet.createRandom().address.toLowerCase();
 const slashed = Wallet.createRandom().address.toLowerCase();
 const clientWallet = Wallet.createRandom().address.toLowerCase();
 const outsider = Wallet.createRandom().address.toLowerCase();
-
-async function funded(): Promise<Wallet> {
-  const w = Wallet.createRandom();
-  await rpc.send('anvil_setBalance', [w.address, `0x${parseEther('100').toString(16)}`]);
-  return new Wallet(w.privateKey, rpc);
-}
 
 function call<Req, Res>(
   method: keyof reputationV1.ReputationServiceClient,
@@ -178,34 +166,13 @@ const logRef = (block: number, contract = stakingAddress) => ({
 });
 
 beforeAll(async () => {
-  rpc = new JsonRpcProvider(requireStackVar('CHAIN_RPC_URL'), undefined, {
-    cacheTimeout: -1,
-    pollingInterval: 100,
-  });
-  const deployer = await funded();
-  const validator = await funded();
-  const funderWallet = await funded();
-  const role = () => Wallet.createRandom().address;
-  const deployments = await deployProtocol({
-    deployer,
-    roles: {
-      admin: role(),
-      quoteSigner: role(),
-      settler: role(),
-      validator: validator.address,
-      slasher: role(),
-      treasury: role(),
-    },
-    grants: [{ to: funderWallet.address, amount: 1_000_000n * AGPU }],
-  });
-  distributorAddress = deployments.contracts.rewardDistributor;
-  stakingAddress = deployments.contracts.staking;
-  const deploymentsFile = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), 'reputation-it-')),
-    'deployments.json',
-  );
-  writeDeployments(deploymentsFile, deployments);
-  funder = connectContracts(deployments, new NonceManager(funderWallet));
+  // a fresh deployment, followed by the real chain-indexer whose key posts the reward roots
+  const chain = await freshChain();
+  indexer = await startChainIndexer({ chain, runId: id });
+  distributorAddress = chain.deployments.contracts.rewardDistributor;
+  stakingAddress = chain.deployments.contracts.staking;
+  const deploymentsFile = chain.deploymentsFile;
+  funder = chain.funder;
 
   feedPool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
   await migrateEventing(feedPool, feedSchema);
@@ -256,7 +223,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     REPUTATION_CONSUMER_GROUP: `reputation-it-${id}`,
     REPUTATION_EPOCH_SECONDS: '1',
-    REPUTATION_VALIDATOR_KEY: validator.privateKey,
+    CHAIN_INDEXER_GRPC_URL: `127.0.0.1:${indexer.grpcPort}`,
     DEPLOYMENTS_FILE: deploymentsFile,
   });
   service = await startService(reputationService, config, logger);
@@ -277,6 +244,7 @@ afterAll(async () => {
   await updatesConsumer?.stop();
   client?.close();
   await service?.stop('test done');
+  await indexer?.stop('test done');
   await feedRelay?.stop();
   await feedProducer?.disconnect();
   await feedBus?.close();
@@ -285,6 +253,7 @@ afterAll(async () => {
   await db.connect();
   await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await db.query(`DROP SCHEMA IF EXISTS ${feedSchema} CASCADE`);
+  await db.query(`DROP SCHEMA IF EXISTS rep_ci_${id} CASCADE`);
   await db.end();
 });
 

@@ -1,10 +1,15 @@
-import { JsonRpcProvider, NonceManager, Wallet } from 'ethers';
-import { connectContracts, type Deployments, type StarMinerContracts } from '@starminer/chain';
+import * as grpc from '@grpc/grpc-js';
+import { JsonRpcProvider } from 'ethers';
+import {
+  RewardDistributor__factory,
+  type Deployments,
+  type RewardDistributor,
+} from '@starminer/chain';
+import { chainIndexerV1 } from '@starminer/proto';
 
 /**
- * Posts an epoch's Merkle root to the RewardDistributor. A port so the posting can move to the
- * settlement signer (the chain-indexer, holder of the chain keys) once it accepts root-posting
- * requests; until then the reputation service signs with a key holding VALIDATOR_ROLE.
+ * Posts an epoch's Merkle root to the RewardDistributor. A port: the adapter below asks the
+ * chain-indexer, the platform's one chain signer, so this service holds no chain key.
  */
 export interface RewardRootPoster {
   readonly distributor: string;
@@ -17,43 +22,93 @@ export interface RewardRootPoster {
   post(epoch: bigint, root: string, total: bigint): Promise<{ transactionHash: string }>;
 }
 
-/** Signs postEpoch with the validator key the service was configured with. */
-export class ValidatorKeyRootPoster implements RewardRootPoster {
-  private readonly contracts: StarMinerContracts;
+/**
+ * RewardRootPoster through the chain-indexer's PostRewardRoot: the indexer records the request
+ * (idempotent per epoch) and its signer sends postEpoch with its key, which holds VALIDATOR_ROLE.
+ * `post` asks again until the indexer reports the root posted or failed, so a crash or timeout
+ * on either side is recovered by asking again with the same tree. The distributor's public state
+ * (next epoch, unallocated rewards, posted roots) is read from the chain without a key.
+ */
+export class ChainIndexerRootPoster implements RewardRootPoster {
+  private readonly client: chainIndexerV1.ChainIndexerServiceClient;
+  private readonly provider: JsonRpcProvider;
+  private readonly contract: RewardDistributor;
   readonly distributor: string;
   readonly chainId: bigint;
 
-  constructor(rpcUrl: string, deployments: Deployments, validatorKey: string) {
-    const provider = new JsonRpcProvider(rpcUrl, Number(deployments.chainId), {
+  constructor(
+    private readonly o: {
+      /** host:port of the chain-indexer's gRPC API. */
+      chainIndexerAddress: string;
+      rpcUrl: string;
+      deployments: Deployments;
+      /** How long `post` waits for the root to be on chain before it gives up (the next epoch run asks again). */
+      timeoutMs: number;
+      pollIntervalMs?: number;
+    },
+  ) {
+    this.client = new chainIndexerV1.ChainIndexerServiceClient(
+      o.chainIndexerAddress,
+      grpc.credentials.createInsecure(),
+    );
+    this.provider = new JsonRpcProvider(o.rpcUrl, Number(o.deployments.chainId), {
       staticNetwork: true,
       cacheTimeout: -1,
-      pollingInterval: 250,
     });
-    this.contracts = connectContracts(
-      deployments,
-      new NonceManager(new Wallet(validatorKey, provider)),
-    );
-    this.distributor = deployments.contracts.rewardDistributor;
-    this.chainId = BigInt(deployments.chainId);
+    this.distributor = o.deployments.contracts.rewardDistributor;
+    this.contract = RewardDistributor__factory.connect(this.distributor, this.provider);
+    this.chainId = BigInt(o.deployments.chainId);
   }
 
   async nextEpoch(): Promise<bigint> {
-    return this.contracts.rewardDistributor.nextEpoch();
+    return this.contract.nextEpoch();
   }
 
   async available(): Promise<bigint> {
-    return this.contracts.rewardDistributor.available();
+    return this.contract.available();
   }
 
   async rootOf(epoch: bigint): Promise<string> {
-    return (await this.contracts.rewardDistributor.epochOf(epoch)).root;
+    return (await this.contract.epochOf(epoch)).root;
   }
 
   async post(epoch: bigint, root: string, total: bigint): Promise<{ transactionHash: string }> {
-    const tx = await this.contracts.rewardDistributor.postEpoch(epoch, root, total);
-    const receipt = await tx.wait();
-    if (!receipt || receipt.status !== 1)
-      throw new Error(`postEpoch(${epoch}) failed in ${tx.hash}`);
-    return { transactionHash: tx.hash };
+    const deadline = Date.now() + this.o.timeoutMs;
+    const S = chainIndexerV1.RewardRootStatus;
+    for (;;) {
+      const r = await this.request(epoch, root, total);
+      if (r.rewardDistributor.toLowerCase() !== this.distributor.toLowerCase())
+        throw new Error(
+          `the chain-indexer posts to RewardDistributor ${r.rewardDistributor}, not ${this.distributor}: its deployments file differs`,
+        );
+      if (r.status === S.REWARD_ROOT_STATUS_POSTED) return { transactionHash: r.transactionHash };
+      if (r.status === S.REWARD_ROOT_STATUS_FAILED)
+        throw new Error(`the chain-indexer did not post epoch ${epoch}: ${r.detail}`);
+      if (Date.now() >= deadline)
+        throw new Error(
+          `epoch ${epoch} not posted within ${this.o.timeoutMs} ms (${S[r.status]}, ${r.detail || 'no detail'}); the next run asks again`,
+        );
+      await new Promise((res) => setTimeout(res, this.o.pollIntervalMs ?? 500));
+    }
+  }
+
+  private request(
+    epoch: bigint,
+    root: string,
+    total: bigint,
+  ): Promise<chainIndexerV1.PostRewardRootResponse> {
+    return new Promise((resolve, reject) =>
+      this.client.postRewardRoot(
+        { epoch: epoch.toString(), root, total: { baseUnits: total.toString() } },
+        new grpc.Metadata(),
+        { deadline: Date.now() + 10_000 },
+        (err, res) => (err ? reject(err) : resolve(res!)),
+      ),
+    );
+  }
+
+  close(): void {
+    this.client.close();
+    this.provider.destroy();
   }
 }
