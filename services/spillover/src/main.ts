@@ -1,5 +1,4 @@
 import { bootstrapService } from '@starminer/service-kit';
-import { loadConfig } from './config';
-import { SpilloverModule } from './spillover.module';
+import { spilloverService } from './service-definition';
 
-void bootstrapService({ name: 'spillover', loadConfig, module: SpilloverModule });
+void bootstrapService(spilloverService);

@@ -22,6 +22,7 @@ export const jobEvents = new EventRegistry()
   .register('JobOverflowed', v1.JobOverflowed, job)
   .register('JobRerouteProposed', v1.JobRerouteProposed, job)
   .register('JobRerouted', v1.JobRerouted, job)
+  .register('JobRoutingBlocked', v1.JobRoutingBlocked, job)
   .register('JobSettled', v1.JobSettled, job)
   .register('JobExpired', v1.JobExpired, job);
 export type JobEvent = EventsOf<typeof jobEvents>;

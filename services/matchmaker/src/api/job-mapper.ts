@@ -33,5 +33,6 @@ export function toApiJob(v: JobView): matchmakerV1.Job {
     kubernetesNamespace: s.kubernetesNamespace ?? '',
     kubernetesJobName: s.kubernetesJobName ?? '',
     attempt: s.attempt,
+    routingNote: s.routingNote ?? '',
   };
 }

@@ -50,8 +50,12 @@ export function matchmakerGrpc(rt: MatchmakerRuntime): GrpcServiceRegistration {
         r.jobId,
         r.targetRegion,
         Number(r.expectedVersion),
-        `${r.jobId}:${r.expectedVersion}`,
+        r.proposalId || `${r.jobId}:${r.expectedVersion}`,
       );
+      return { job: await view(r.jobId) };
+    }),
+    noteRouting: unary(async (r: matchmakerV1.NoteRoutingRequest) => {
+      await rt.reroute.note(r.jobId, r.reason);
       return { job: await view(r.jobId) };
     }),
     getJob: unary(async (r: matchmakerV1.GetJobRequest) => ({ job: await view(r.jobId) })),

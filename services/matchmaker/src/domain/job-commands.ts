@@ -37,8 +37,11 @@ export type JobCommand =
       currentVersion: number;
       /** Round trip from the client's region to toRegion (latency matrix). */
       rttMs: number | undefined;
+      /** Published price of the job's tier in toRegion (undefined: none published). */
+      tierPrice: bigint | undefined;
       placementDeadline: string;
     }
+  | { type: 'NoteRouting'; reason: string }
   | {
       type: 'ExpireUnplaceable';
       now: string;

@@ -78,7 +78,7 @@ describe('Job aggregate', () => {
     const { state } = given([submit(), quote()]);
     expect(() => decide(state, match())).toThrow(IllegalTransitionError);
     expect(() => decide(state, match())).toThrow(
-      'Match is not allowed for a job in state Quoted (allowed in: Queued)',
+      'Match is not allowed for a job in state Quoted (allowed in: Queued, Overflowed)',
     );
     const settled = given([
       submit(),
@@ -241,6 +241,7 @@ describe('Job aggregate', () => {
       expectedVersion,
       currentVersion: 5,
       rttMs,
+      tierPrice: 8n,
       placementDeadline: '2030-01-01T00:40:00.000Z',
     });
     expect(() => decide(over, reroute(78, 4))).toThrow(/proposed at version 4; the job is at 5/);

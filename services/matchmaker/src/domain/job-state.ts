@@ -61,6 +61,8 @@ export interface JobState {
   simulation?: SimulationSpec;
   quote?: QuoteTerms;
   deposit?: bigint;
+  /** Spillover's reason why the waiting job cannot move (JobRoutingBlocked); cleared on a match or reroute. */
+  routingNote?: string;
   /** Region matching is confined to after a reroute (empty before). */
   reroutedTo?: string;
   placementDeadline?: string;
@@ -157,6 +159,7 @@ export function evolve(state: JobState, event: JobEvent): JobState {
       return {
         ...state,
         status: 'Matched',
+        routingNote: undefined,
         attempt: event.attempt,
         placement: placementOf(event.placement),
       };
@@ -202,7 +205,14 @@ export function evolve(state: JobState, event: JobEvent): JobState {
     case 'JobRerouteProposed':
       return state;
     case 'JobRerouted':
-      return { ...state, status: 'Rerouted', reroutedTo: event.toRegion };
+      return {
+        ...state,
+        status: 'Rerouted',
+        reroutedTo: event.toRegion,
+        routingNote: undefined,
+      };
+    case 'JobRoutingBlocked':
+      return { ...state, routingNote: event.reason };
     case 'JobExpired':
       return {
         ...state,

@@ -10,6 +10,7 @@ import {
   type Producer,
   type StarminerEvent,
 } from '@starminer/eventing';
+import { resolveGpuClass } from '@starminer/gpu-catalogue';
 import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
 import { parseMatchingWeights } from '../domain/matching-weights';
 import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
@@ -87,11 +88,13 @@ export class MatchmakerRuntime {
     this.cancel = new CancelJobHandler(jobs, this.clusters, systemClock);
     setPlacementWindows(parsePlacementWindows(config.PLACEMENT_WINDOWS));
     this.reroute = new RerouteJobHandler(jobs, regions, systemClock, async (product, region, u) => {
-      const r = await pool.query<{ price: string }>(
-        `SELECT price FROM ${schema}.prices WHERE product = $1 AND region = $2 AND urgency = $3`,
-        [product, region, u],
+      // Tiers are named by GPU class; the price may carry another label of the same class.
+      const r = await pool.query<{ product: string; price: string }>(
+        `SELECT product, price FROM ${schema}.prices WHERE region = $1 AND urgency = $2`,
+        [region, u],
       );
-      return r.rows[0] ? BigInt(r.rows[0].price) : undefined;
+      const row = r.rows.find((p) => resolveGpuClass(p.product) === resolveGpuClass(product));
+      return row ? BigInt(row.price) : undefined;
     });
     this.queries = new JobQueries(pool, schema, jobs);
     this.matcher = new MatchQueueHandler(

@@ -141,7 +141,8 @@ export class MatchQueueHandler {
       urgency: number;
       queued_at: Date;
     }>(
-      `SELECT job_id, client_id, urgency, queued_at FROM ${this.o.schema}.jobs WHERE status = 'Queued'`,
+      // Overflowed jobs still wait in their region until spillover moves them.
+      `SELECT job_id, client_id, urgency, queued_at FROM ${this.o.schema}.jobs WHERE status IN ('Queued', 'Overflowed')`,
     );
     if (queued.rows.length === 0) return;
     const now = this.clock.now();
@@ -158,7 +159,7 @@ export class MatchQueueHandler {
     const requests: MatchRequest[] = [];
     for (const q of order.slice(0, 500)) {
       const { state } = await this.jobs.load(q.jobId);
-      if (state.status !== 'Queued' || !state.spec || !state.quote) continue;
+      if (!['Queued', 'Overflowed'].includes(state.status) || !state.spec || !state.quote) continue;
       const spec = state.spec;
       const budget = BigInt(spec.gpu!.count) * BigInt(spec.maxDurationSeconds);
       requests.push({

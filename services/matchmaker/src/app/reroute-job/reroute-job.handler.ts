@@ -6,12 +6,24 @@ import { JobNotFoundError } from '../errors';
 import { type Clock } from '../ports';
 import { placementDeadline } from '../match-queue/urgency-deadlines';
 
-/** Reroute (from spillover): an Overflowed job moves to another region within its latency budget. */
+/** Published price of a tier (PriceUpdated), token base units per GPU-second; undefined if none. */
+export type TierPriceLookup = (
+  product: string,
+  region: string,
+  urgency: number,
+) => Promise<bigint | undefined>;
+
+/**
+ * Reroute (from spillover): a waiting job (Overflowed, or Queued in a saturated or unreachable
+ * region) moves to another region within its latency budget and its funded quote. The proposal
+ * names the version it was made at; a job that changed since is refused so spillover re-plans.
+ */
 export class RerouteJobHandler {
   constructor(
     private readonly jobs: JobRepository,
     private readonly regions: RegionsFile,
     private readonly clock: Clock,
+    private readonly prices: TierPriceLookup,
   ) {}
 
   async execute(
@@ -24,8 +36,11 @@ export class RerouteJobHandler {
       throw new CommandRejectedError(
         `target_region "${toRegion}" is not a region; accepted: ${this.regions.regions.join(', ')}`,
       );
-    const { version } = await this.jobs.load(jobId);
+    const { state: before, version } = await this.jobs.load(jobId);
     if (version === 0) throw new JobNotFoundError(jobId);
+    const tierPrice = before.quote
+      ? await this.prices(before.quote.gpuProduct, toRegion, before.spec?.urgency ?? 2)
+      : undefined;
     const r = await this.jobs.execute(jobId, (state, current) => {
       const mode = state.spec?.latency?.mode;
       return {
@@ -36,9 +51,20 @@ export class RerouteJobHandler {
         currentVersion: current,
         rttMs:
           mode?.$case === 'interactive' ? this.regions.rttMs(mode.value.clientRegion, toRegion) : 0,
+        tierPrice,
         placementDeadline: placementDeadline(this.clock.now(), state.spec?.urgency ?? 2),
       };
     });
+    return r.state;
+  }
+
+  /** Records why a waiting job cannot move; a repeated or stale note changes nothing. */
+  async note(jobId: string, reason: string): Promise<JobState> {
+    if (!reason.trim())
+      throw new CommandRejectedError('reason is empty; a routing note needs a readable reason');
+    const { version } = await this.jobs.load(jobId);
+    if (version === 0) throw new JobNotFoundError(jobId);
+    const r = await this.jobs.execute(jobId, () => ({ type: 'NoteRouting', reason }));
     return r.state;
   }
 }

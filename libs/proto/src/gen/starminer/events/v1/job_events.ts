@@ -376,6 +376,20 @@ export interface JobRerouteProposed {
   reason: string;
 }
 
+/**
+ * No other region can take a waiting job now (spillover's finding, recorded on the job by the
+ * matchmaker so GetJob shows it); the job keeps waiting where it is and is reconsidered when
+ * capacity or prices change.
+ */
+export interface JobRoutingBlocked {
+  jobId: string;
+  clientId: string;
+  /** Region the job waits in. */
+  region: string;
+  /** Readable reason, e.g. "no region qualifies: eu-west 78 ms > 50 ms budget; ...". */
+  reason: string;
+}
+
 /** The matchmaker accepted a reroute; the job is matched again in to_region. */
 export interface JobRerouted {
   jobId: string;
@@ -2796,6 +2810,131 @@ export const JobRerouteProposed: MessageFns<JobRerouteProposed> = {
     message.pricePerGpuSecond = (object.pricePerGpuSecond !== undefined && object.pricePerGpuSecond !== null)
       ? TokenAmount.fromPartial(object.pricePerGpuSecond)
       : undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseJobRoutingBlocked(): JobRoutingBlocked {
+  return { jobId: "", clientId: "", region: "", reason: "" };
+}
+
+export const JobRoutingBlocked: MessageFns<JobRoutingBlocked> = {
+  encode(message: JobRoutingBlocked, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    if (message.region !== "") {
+      writer.uint32(26).string(message.region);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobRoutingBlocked {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobRoutingBlocked();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobRoutingBlocked {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: JobRoutingBlocked): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobRoutingBlocked>): JobRoutingBlocked {
+    return JobRoutingBlocked.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobRoutingBlocked>): JobRoutingBlocked {
+    const message = createBaseJobRoutingBlocked();
+    message.jobId = object.jobId ?? "";
+    message.clientId = object.clientId ?? "";
+    message.region = object.region ?? "";
     message.reason = object.reason ?? "";
     return message;
   },

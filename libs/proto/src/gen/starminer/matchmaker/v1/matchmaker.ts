@@ -56,6 +56,8 @@ export interface Job {
   kubernetesNamespace: string;
   kubernetesJobName: string;
   attempt: number;
+  /** Why a waiting job is still where it is, when spillover found no other region (empty otherwise). */
+  routingNote: string;
 }
 
 /** An EIP-712 price quote signed by the pricing service; the escrow accepts a deposit against it. */
@@ -127,9 +129,21 @@ export interface RerouteRequest {
   targetRegion: string;
   /** Aggregate version the proposal was made against; a stale proposal is rejected. */
   expectedVersion: string;
+  /** Spillover's proposal id (JobRerouteProposed.proposal_id); derived from job and version if empty. */
+  proposalId: string;
 }
 
 export interface RerouteResponse {
+  job: Job | undefined;
+}
+
+export interface NoteRoutingRequest {
+  jobId: string;
+  /** Readable reason; recorded only while the job waits (Queued or Overflowed) and when it changed. */
+  reason: string;
+}
+
+export interface NoteRoutingResponse {
   job: Job | undefined;
 }
 
@@ -173,6 +187,7 @@ function createBaseJob(): Job {
     kubernetesNamespace: "",
     kubernetesJobName: "",
     attempt: 0,
+    routingNote: "",
   };
 }
 
@@ -225,6 +240,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.attempt !== 0) {
       writer.uint32(128).uint32(message.attempt);
+    }
+    if (message.routingNote !== "") {
+      writer.uint32(138).string(message.routingNote);
     }
     return writer;
   },
@@ -370,6 +388,14 @@ export const Job: MessageFns<Job> = {
             message.attempt = reader.uint32();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.routingNote = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -432,6 +458,11 @@ export const Job: MessageFns<Job> = {
         ? globalThis.String(object.kubernetes_job_name)
         : "",
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      routingNote: isSet(object.routingNote)
+        ? globalThis.String(object.routingNote)
+        : isSet(object.routing_note)
+        ? globalThis.String(object.routing_note)
+        : "",
     };
   },
 
@@ -485,6 +516,9 @@ export const Job: MessageFns<Job> = {
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
     }
+    if (message.routingNote !== "") {
+      obj.routingNote = message.routingNote;
+    }
     return obj;
   },
 
@@ -513,6 +547,7 @@ export const Job: MessageFns<Job> = {
     message.kubernetesNamespace = object.kubernetesNamespace ?? "";
     message.kubernetesJobName = object.kubernetesJobName ?? "";
     message.attempt = object.attempt ?? 0;
+    message.routingNote = object.routingNote ?? "";
     return message;
   },
 };
@@ -1320,7 +1355,7 @@ export const CancelJobResponse: MessageFns<CancelJobResponse> = {
 };
 
 function createBaseRerouteRequest(): RerouteRequest {
-  return { jobId: "", targetRegion: "", expectedVersion: "0" };
+  return { jobId: "", targetRegion: "", expectedVersion: "0", proposalId: "" };
 }
 
 export const RerouteRequest: MessageFns<RerouteRequest> = {
@@ -1333,6 +1368,9 @@ export const RerouteRequest: MessageFns<RerouteRequest> = {
     }
     if (message.expectedVersion !== "0") {
       writer.uint32(24).uint64(message.expectedVersion);
+    }
+    if (message.proposalId !== "") {
+      writer.uint32(34).string(message.proposalId);
     }
     return writer;
   },
@@ -1374,6 +1412,14 @@ export const RerouteRequest: MessageFns<RerouteRequest> = {
             message.expectedVersion = reader.uint64().toString();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.proposalId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1403,6 +1449,11 @@ export const RerouteRequest: MessageFns<RerouteRequest> = {
         : isSet(object.expected_version)
         ? globalThis.String(object.expected_version)
         : "0",
+      proposalId: isSet(object.proposalId)
+        ? globalThis.String(object.proposalId)
+        : isSet(object.proposal_id)
+        ? globalThis.String(object.proposal_id)
+        : "",
     };
   },
 
@@ -1417,6 +1468,9 @@ export const RerouteRequest: MessageFns<RerouteRequest> = {
     if (message.expectedVersion !== "0") {
       obj.expectedVersion = message.expectedVersion;
     }
+    if (message.proposalId !== "") {
+      obj.proposalId = message.proposalId;
+    }
     return obj;
   },
 
@@ -1428,6 +1482,7 @@ export const RerouteRequest: MessageFns<RerouteRequest> = {
     message.jobId = object.jobId ?? "";
     message.targetRegion = object.targetRegion ?? "";
     message.expectedVersion = object.expectedVersion ?? "0";
+    message.proposalId = object.proposalId ?? "";
     return message;
   },
 };
@@ -1494,6 +1549,162 @@ export const RerouteResponse: MessageFns<RerouteResponse> = {
   },
   fromPartial(object: DeepPartial<RerouteResponse>): RerouteResponse {
     const message = createBaseRerouteResponse();
+    message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
+    return message;
+  },
+};
+
+function createBaseNoteRoutingRequest(): NoteRoutingRequest {
+  return { jobId: "", reason: "" };
+}
+
+export const NoteRoutingRequest: MessageFns<NoteRoutingRequest> = {
+  encode(message: NoteRoutingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NoteRoutingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNoteRoutingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NoteRoutingRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: NoteRoutingRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NoteRoutingRequest>): NoteRoutingRequest {
+    return NoteRoutingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NoteRoutingRequest>): NoteRoutingRequest {
+    const message = createBaseNoteRoutingRequest();
+    message.jobId = object.jobId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseNoteRoutingResponse(): NoteRoutingResponse {
+  return { job: undefined };
+}
+
+export const NoteRoutingResponse: MessageFns<NoteRoutingResponse> = {
+  encode(message: NoteRoutingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NoteRoutingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNoteRoutingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = Job.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NoteRoutingResponse {
+    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: NoteRoutingResponse): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = Job.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NoteRoutingResponse>): NoteRoutingResponse {
+    return NoteRoutingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NoteRoutingResponse>): NoteRoutingResponse {
+    const message = createBaseNoteRoutingResponse();
     message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
     return message;
   },
@@ -1862,7 +2073,10 @@ export const MatchmakerServiceService = {
     responseSerialize: (value: CancelJobResponse): Buffer => Buffer.from(CancelJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelJobResponse => CancelJobResponse.decode(value),
   },
-  /** Applies a reroute proposed by spillover to an Overflowed job. */
+  /**
+   * Applies a reroute proposed by spillover to an Overflowed job, or to a Queued job whose region
+   * is saturated or unreachable (early overflow).
+   */
   reroute: {
     path: "/starminer.matchmaker.v1.MatchmakerService/Reroute" as const,
     requestStream: false as const,
@@ -1871,6 +2085,16 @@ export const MatchmakerServiceService = {
     requestDeserialize: (value: Buffer): RerouteRequest => RerouteRequest.decode(value),
     responseSerialize: (value: RerouteResponse): Buffer => Buffer.from(RerouteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RerouteResponse => RerouteResponse.decode(value),
+  },
+  /** Records spillover's reason why a waiting job cannot move (shown as Job.routing_note). */
+  noteRouting: {
+    path: "/starminer.matchmaker.v1.MatchmakerService/NoteRouting" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NoteRoutingRequest): Buffer => Buffer.from(NoteRoutingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NoteRoutingRequest => NoteRoutingRequest.decode(value),
+    responseSerialize: (value: NoteRoutingResponse): Buffer => Buffer.from(NoteRoutingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NoteRoutingResponse => NoteRoutingResponse.decode(value),
   },
   getJob: {
     path: "/starminer.matchmaker.v1.MatchmakerService/GetJob" as const,
@@ -1896,8 +2120,13 @@ export const MatchmakerServiceService = {
 export interface MatchmakerServiceServer extends UntypedServiceImplementation {
   submitJob: handleUnaryCall<SubmitJobRequest, SubmitJobResponse>;
   cancelJob: handleUnaryCall<CancelJobRequest, CancelJobResponse>;
-  /** Applies a reroute proposed by spillover to an Overflowed job. */
+  /**
+   * Applies a reroute proposed by spillover to an Overflowed job, or to a Queued job whose region
+   * is saturated or unreachable (early overflow).
+   */
   reroute: handleUnaryCall<RerouteRequest, RerouteResponse>;
+  /** Records spillover's reason why a waiting job cannot move (shown as Job.routing_note). */
+  noteRouting: handleUnaryCall<NoteRoutingRequest, NoteRoutingResponse>;
   getJob: handleUnaryCall<GetJobRequest, GetJobResponse>;
   /** Jobs of one client (or all), newest first, paged. */
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
@@ -1934,7 +2163,10 @@ export interface MatchmakerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelJobResponse) => void,
   ): ClientUnaryCall;
-  /** Applies a reroute proposed by spillover to an Overflowed job. */
+  /**
+   * Applies a reroute proposed by spillover to an Overflowed job, or to a Queued job whose region
+   * is saturated or unreachable (early overflow).
+   */
   reroute(
     request: RerouteRequest,
     callback: (error: ServiceError | null, response: RerouteResponse) => void,
@@ -1949,6 +2181,22 @@ export interface MatchmakerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RerouteResponse) => void,
+  ): ClientUnaryCall;
+  /** Records spillover's reason why a waiting job cannot move (shown as Job.routing_note). */
+  noteRouting(
+    request: NoteRoutingRequest,
+    callback: (error: ServiceError | null, response: NoteRoutingResponse) => void,
+  ): ClientUnaryCall;
+  noteRouting(
+    request: NoteRoutingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NoteRoutingResponse) => void,
+  ): ClientUnaryCall;
+  noteRouting(
+    request: NoteRoutingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NoteRoutingResponse) => void,
   ): ClientUnaryCall;
   getJob(
     request: GetJobRequest,

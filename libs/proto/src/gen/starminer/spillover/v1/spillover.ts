@@ -18,10 +18,62 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 import { JobSpec } from "../../common/v1/job_spec";
 
+/** What spillover decided for one waiting job. */
+export enum RoutingDecision {
+  ROUTING_DECISION_UNSPECIFIED = 0,
+  /** ROUTING_DECISION_STAY - It can be placed where it waits: the matchmaker will place it. */
+  ROUTING_DECISION_STAY = 1,
+  /** ROUTING_DECISION_REROUTE - It moves: a reroute to target_region was proposed. */
+  ROUTING_DECISION_REROUTE = 2,
+  /** ROUTING_DECISION_BLOCKED - It cannot be placed where it waits and no other region qualifies. */
+  ROUTING_DECISION_BLOCKED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function routingDecisionFromJSON(object: any): RoutingDecision {
+  switch (object) {
+    case 0:
+    case "ROUTING_DECISION_UNSPECIFIED":
+      return RoutingDecision.ROUTING_DECISION_UNSPECIFIED;
+    case 1:
+    case "ROUTING_DECISION_STAY":
+      return RoutingDecision.ROUTING_DECISION_STAY;
+    case 2:
+    case "ROUTING_DECISION_REROUTE":
+      return RoutingDecision.ROUTING_DECISION_REROUTE;
+    case 3:
+    case "ROUTING_DECISION_BLOCKED":
+      return RoutingDecision.ROUTING_DECISION_BLOCKED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RoutingDecision.UNRECOGNIZED;
+  }
+}
+
+export function routingDecisionToJSON(object: RoutingDecision): string {
+  switch (object) {
+    case RoutingDecision.ROUTING_DECISION_UNSPECIFIED:
+      return "ROUTING_DECISION_UNSPECIFIED";
+    case RoutingDecision.ROUTING_DECISION_STAY:
+      return "ROUTING_DECISION_STAY";
+    case RoutingDecision.ROUTING_DECISION_REROUTE:
+      return "ROUTING_DECISION_REROUTE";
+    case RoutingDecision.ROUTING_DECISION_BLOCKED:
+      return "ROUTING_DECISION_BLOCKED";
+    case RoutingDecision.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface GetRoutingPlanRequest {
+  /** One waiting job; empty for all of them. */
   jobId: string;
+  /** Optional: a job spec to rank regions for (as if it waited in current_region). */
   spec:
     | JobSpec
     | undefined;
@@ -34,11 +86,43 @@ export interface RegionCandidate {
   /** Round-trip time from the client's region, from the latency matrix. */
   rttMs: number;
   freeGpus: number;
+  /** Price of the job's tier in the region, token base units per GPU-second (decimal). */
+  pricePerGpuSecond: string;
+}
+
+export interface JobRouting {
+  jobId: string;
+  /** Job aggregate version the decision was made at. */
+  version: string;
+  /** Queued or Overflowed. */
+  status: string;
+  region: string;
+  decision: RoutingDecision;
+  /** Set for REROUTE. */
+  targetRegion: string;
+  /** Readable reason for the decision. */
+  reason: string;
+  waitingSince: string | undefined;
+}
+
+/** A region as spillover sees it. */
+export interface RegionStatus {
+  region: string;
+  /** The region's API server answered the last probes. */
+  reachable: boolean;
+  freeGpus: number;
+  /** Jobs waiting in the region. */
+  waitingJobs: number;
 }
 
 export interface GetRoutingPlanResponse {
-  /** Regions within the job's latency budget that can place it, best first; empty if none. */
+  /**
+   * Regions within the job's latency budget that can place it, best first; empty if none
+   * (for the request's spec, or the requested job).
+   */
   candidates: RegionCandidate[];
+  jobs: JobRouting[];
+  regions: RegionStatus[];
 }
 
 function createBaseGetRoutingPlanRequest(): GetRoutingPlanRequest {
@@ -151,7 +235,7 @@ export const GetRoutingPlanRequest: MessageFns<GetRoutingPlanRequest> = {
 };
 
 function createBaseRegionCandidate(): RegionCandidate {
-  return { region: "", rttMs: 0, freeGpus: 0 };
+  return { region: "", rttMs: 0, freeGpus: 0, pricePerGpuSecond: "" };
 }
 
 export const RegionCandidate: MessageFns<RegionCandidate> = {
@@ -164,6 +248,9 @@ export const RegionCandidate: MessageFns<RegionCandidate> = {
     }
     if (message.freeGpus !== 0) {
       writer.uint32(24).uint32(message.freeGpus);
+    }
+    if (message.pricePerGpuSecond !== "") {
+      writer.uint32(34).string(message.pricePerGpuSecond);
     }
     return writer;
   },
@@ -205,6 +292,14 @@ export const RegionCandidate: MessageFns<RegionCandidate> = {
             message.freeGpus = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pricePerGpuSecond = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -230,6 +325,11 @@ export const RegionCandidate: MessageFns<RegionCandidate> = {
         : isSet(object.free_gpus)
         ? globalThis.Number(object.free_gpus)
         : 0,
+      pricePerGpuSecond: isSet(object.pricePerGpuSecond)
+        ? globalThis.String(object.pricePerGpuSecond)
+        : isSet(object.price_per_gpu_second)
+        ? globalThis.String(object.price_per_gpu_second)
+        : "",
     };
   },
 
@@ -244,6 +344,9 @@ export const RegionCandidate: MessageFns<RegionCandidate> = {
     if (message.freeGpus !== 0) {
       obj.freeGpus = Math.round(message.freeGpus);
     }
+    if (message.pricePerGpuSecond !== "") {
+      obj.pricePerGpuSecond = message.pricePerGpuSecond;
+    }
     return obj;
   },
 
@@ -255,18 +358,352 @@ export const RegionCandidate: MessageFns<RegionCandidate> = {
     message.region = object.region ?? "";
     message.rttMs = object.rttMs ?? 0;
     message.freeGpus = object.freeGpus ?? 0;
+    message.pricePerGpuSecond = object.pricePerGpuSecond ?? "";
+    return message;
+  },
+};
+
+function createBaseJobRouting(): JobRouting {
+  return {
+    jobId: "",
+    version: "0",
+    status: "",
+    region: "",
+    decision: 0,
+    targetRegion: "",
+    reason: "",
+    waitingSince: undefined,
+  };
+}
+
+export const JobRouting: MessageFns<JobRouting> = {
+  encode(message: JobRouting, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.version !== "0") {
+      writer.uint32(16).uint64(message.version);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.region !== "") {
+      writer.uint32(34).string(message.region);
+    }
+    if (message.decision !== 0) {
+      writer.uint32(40).int32(message.decision);
+    }
+    if (message.targetRegion !== "") {
+      writer.uint32(50).string(message.targetRegion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    if (message.waitingSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.waitingSince), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobRouting {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobRouting();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.uint64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.decision = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.targetRegion = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.waitingSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobRouting {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "0",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      decision: isSet(object.decision) ? routingDecisionFromJSON(object.decision) : 0,
+      targetRegion: isSet(object.targetRegion)
+        ? globalThis.String(object.targetRegion)
+        : isSet(object.target_region)
+        ? globalThis.String(object.target_region)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      waitingSince: isSet(object.waitingSince)
+        ? globalThis.String(object.waitingSince)
+        : isSet(object.waiting_since)
+        ? globalThis.String(object.waiting_since)
+        : undefined,
+    };
+  },
+
+  toJSON(message: JobRouting): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.version !== "0") {
+      obj.version = message.version;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.decision !== 0) {
+      obj.decision = routingDecisionToJSON(message.decision);
+    }
+    if (message.targetRegion !== "") {
+      obj.targetRegion = message.targetRegion;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.waitingSince !== undefined) {
+      obj.waitingSince = message.waitingSince;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobRouting>): JobRouting {
+    return JobRouting.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobRouting>): JobRouting {
+    const message = createBaseJobRouting();
+    message.jobId = object.jobId ?? "";
+    message.version = object.version ?? "0";
+    message.status = object.status ?? "";
+    message.region = object.region ?? "";
+    message.decision = object.decision ?? 0;
+    message.targetRegion = object.targetRegion ?? "";
+    message.reason = object.reason ?? "";
+    message.waitingSince = object.waitingSince ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRegionStatus(): RegionStatus {
+  return { region: "", reachable: false, freeGpus: 0, waitingJobs: 0 };
+}
+
+export const RegionStatus: MessageFns<RegionStatus> = {
+  encode(message: RegionStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.region !== "") {
+      writer.uint32(10).string(message.region);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(16).bool(message.reachable);
+    }
+    if (message.freeGpus !== 0) {
+      writer.uint32(24).uint32(message.freeGpus);
+    }
+    if (message.waitingJobs !== 0) {
+      writer.uint32(32).uint32(message.waitingJobs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegionStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegionStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.freeGpus = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.waitingJobs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegionStatus {
+    return {
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+      freeGpus: isSet(object.freeGpus)
+        ? globalThis.Number(object.freeGpus)
+        : isSet(object.free_gpus)
+        ? globalThis.Number(object.free_gpus)
+        : 0,
+      waitingJobs: isSet(object.waitingJobs)
+        ? globalThis.Number(object.waitingJobs)
+        : isSet(object.waiting_jobs)
+        ? globalThis.Number(object.waiting_jobs)
+        : 0,
+    };
+  },
+
+  toJSON(message: RegionStatus): unknown {
+    const obj: any = {};
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    if (message.freeGpus !== 0) {
+      obj.freeGpus = Math.round(message.freeGpus);
+    }
+    if (message.waitingJobs !== 0) {
+      obj.waitingJobs = Math.round(message.waitingJobs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegionStatus>): RegionStatus {
+    return RegionStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegionStatus>): RegionStatus {
+    const message = createBaseRegionStatus();
+    message.region = object.region ?? "";
+    message.reachable = object.reachable ?? false;
+    message.freeGpus = object.freeGpus ?? 0;
+    message.waitingJobs = object.waitingJobs ?? 0;
     return message;
   },
 };
 
 function createBaseGetRoutingPlanResponse(): GetRoutingPlanResponse {
-  return { candidates: [] };
+  return { candidates: [], jobs: [], regions: [] };
 }
 
 export const GetRoutingPlanResponse: MessageFns<GetRoutingPlanResponse> = {
   encode(message: GetRoutingPlanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.candidates) {
       RegionCandidate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.jobs) {
+      JobRouting.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.regions) {
+      RegionStatus.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -292,6 +729,22 @@ export const GetRoutingPlanResponse: MessageFns<GetRoutingPlanResponse> = {
             message.candidates.push(RegionCandidate.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobs.push(JobRouting.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.regions.push(RegionStatus.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +762,10 @@ export const GetRoutingPlanResponse: MessageFns<GetRoutingPlanResponse> = {
       candidates: globalThis.Array.isArray(object?.candidates)
         ? object.candidates.map((e: any) => RegionCandidate.fromJSON(e))
         : [],
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => JobRouting.fromJSON(e)) : [],
+      regions: globalThis.Array.isArray(object?.regions)
+        ? object.regions.map((e: any) => RegionStatus.fromJSON(e))
+        : [],
     };
   },
 
@@ -316,6 +773,12 @@ export const GetRoutingPlanResponse: MessageFns<GetRoutingPlanResponse> = {
     const obj: any = {};
     if (message.candidates?.length) {
       obj.candidates = message.candidates.map((e) => RegionCandidate.toJSON(e));
+    }
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => JobRouting.toJSON(e));
+    }
+    if (message.regions?.length) {
+      obj.regions = message.regions.map((e) => RegionStatus.toJSON(e));
     }
     return obj;
   },
@@ -326,6 +789,8 @@ export const GetRoutingPlanResponse: MessageFns<GetRoutingPlanResponse> = {
   fromPartial(object: DeepPartial<GetRoutingPlanResponse>): GetRoutingPlanResponse {
     const message = createBaseGetRoutingPlanResponse();
     message.candidates = object.candidates?.map((e) => RegionCandidate.fromPartial(e)) || [];
+    message.jobs = object.jobs?.map((e) => JobRouting.fromPartial(e)) || [];
+    message.regions = object.regions?.map((e) => RegionStatus.fromPartial(e)) || [];
     return message;
   },
 };
@@ -333,6 +798,10 @@ export const GetRoutingPlanResponse: MessageFns<GetRoutingPlanResponse> = {
 /** Cross-region routing for jobs that cannot be placed in their region in time. */
 export type SpilloverServiceService = typeof SpilloverServiceService;
 export const SpilloverServiceService = {
+  /**
+   * Why each waiting job is where it is (job_id empty: every waiting job), and, for a spec, the
+   * regions that could take it.
+   */
   getRoutingPlan: {
     path: "/starminer.spillover.v1.SpilloverService/GetRoutingPlan" as const,
     requestStream: false as const,
@@ -347,10 +816,18 @@ export const SpilloverServiceService = {
 } as const;
 
 export interface SpilloverServiceServer extends UntypedServiceImplementation {
+  /**
+   * Why each waiting job is where it is (job_id empty: every waiting job), and, for a spec, the
+   * regions that could take it.
+   */
   getRoutingPlan: handleUnaryCall<GetRoutingPlanRequest, GetRoutingPlanResponse>;
 }
 
 export interface SpilloverServiceClient extends Client {
+  /**
+   * Why each waiting job is where it is (job_id empty: every waiting job), and, for a spec, the
+   * regions that could take it.
+   */
   getRoutingPlan(
     request: GetRoutingPlanRequest,
     callback: (error: ServiceError | null, response: GetRoutingPlanResponse) => void,
@@ -385,6 +862,19 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(dateStr: string): Timestamp {
+  const date = new globalThis.Date(dateStr);
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): string {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis).toISOString();
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

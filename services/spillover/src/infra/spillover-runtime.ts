@@ -1,0 +1,160 @@
+import { type Pool } from 'pg';
+import {
+  EventConsumer,
+  EventRegistry,
+  jobEvents,
+  KafkaJsBus,
+  marketEvents,
+  nodeEvents,
+  OutboxRelay,
+  Topics,
+  type Producer,
+} from '@starminer/eventing';
+import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { PlanRoutingHandler } from '../app/plan-routing/plan-routing.handler';
+import {
+  type ConsumedEvent,
+  ProjectEventsHandler,
+} from '../app/project-events/project-events.handler';
+import { type SpilloverConfig } from '../config';
+import { RegionProbe } from './kube/region-probe';
+import { GrpcMatchmaker } from './matchmaker/grpc-matchmaker';
+import { OutboxProposals } from './outbox-proposals';
+import { RoutingRepository } from './postgres/routing-repository';
+import { migrateRoutingTables } from './postgres/routing-tables';
+import { readRegionMatrix } from './regions-file';
+
+/**
+ * Wires spillover: the consumer of job, node and market events into its read model, the outbox
+ * relay (JobRerouteProposed), the probe of each region's API server, and the planning loop (every
+ * PLAN_MS, and soon after any event or reachability change).
+ */
+export class SpilloverRuntime {
+  readonly planner: PlanRoutingHandler;
+  readonly probe: RegionProbe;
+  readonly regions: string[];
+  private readonly bus: KafkaJsBus;
+  private readonly consumer: EventConsumer<ConsumedEvent>;
+  private readonly matchmaker: GrpcMatchmaker;
+  private producer?: Producer;
+  private relay?: OutboxRelay;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private busy = false;
+  private kicked = false;
+
+  constructor(
+    private readonly config: SpilloverConfig,
+    private readonly pool: Pool,
+    private readonly logger: JsonLogger,
+  ) {
+    const schema = config.DATABASE_SCHEMA;
+    const matrix = readRegionMatrix(config.REGIONS_FILE);
+    this.regions = matrix.regions;
+    const repo = new RoutingRepository(pool, schema);
+    this.probe = new RegionProbe(
+      config.kubeconfigs,
+      {
+        intervalMs: config.PROBE_MS,
+        timeoutMs: config.PROBE_TIMEOUT_MS,
+        failures: config.PROBE_FAILURES,
+      },
+      logger,
+      () => this.kick(),
+    );
+    this.matchmaker = new GrpcMatchmaker(config.MATCHMAKER_GRPC_URL);
+    this.planner = new PlanRoutingHandler(
+      repo,
+      matrix,
+      this.probe,
+      this.matchmaker,
+      new OutboxProposals(pool, schema),
+      { now: () => new Date() },
+      logger,
+      config.SPILL_AFTER_SECONDS * 1000,
+    );
+    const project = new ProjectEventsHandler(repo, () => this.kick());
+    this.bus = new KafkaJsBus({
+      clientId: `spillover-${config.KAFKA_GROUP_ID}`,
+      brokers: config.KAFKA_BROKERS.split(','),
+      logger,
+    });
+    this.consumer = new EventConsumer<ConsumedEvent>({
+      bus: this.bus,
+      pool,
+      schema,
+      groupId: config.KAFKA_GROUP_ID,
+      topics: [Topics.job, Topics.node, Topics.market],
+      registry: new EventRegistry().include(jobEvents).include(nodeEvents).include(marketEvents),
+      handler: (env, tx) => project.apply(env, tx),
+      fromBeginning: config.KAFKA_FROM_BEGINNING === 'true',
+      logger,
+    });
+  }
+
+  readiness(): ReadinessCheck[] {
+    return [this.consumer.readiness()];
+  }
+
+  /** Everything that only needs the database: retried at boot until Postgres answers. */
+  async prepare(): Promise<void> {
+    await migrateRoutingTables(this.pool, this.config.DATABASE_SCHEMA);
+  }
+
+  async start(): Promise<void> {
+    await this.bus.ensureTopics([
+      { topic: Topics.job },
+      { topic: Topics.node },
+      { topic: Topics.market },
+    ]);
+    this.producer = this.bus.producer();
+    await this.producer.connect();
+    this.relay = new OutboxRelay({
+      pool: this.pool,
+      leaseConnection: { connectionString: this.config.DATABASE_URL },
+      schema: this.config.DATABASE_SCHEMA,
+      producer: this.producer,
+      logger: this.logger,
+      pollIntervalMs: 250,
+    });
+    this.relay.start();
+    await this.consumer.start();
+    this.probe.start();
+    this.running = true;
+    this.timer = setInterval(() => void this.tick(), this.config.PLAN_MS);
+  }
+
+  /** A change (event, reachability) plans again soon, coalesced, instead of waiting for the timer. */
+  private kick(): void {
+    if (this.kicked || !this.running) return;
+    this.kicked = true;
+    setTimeout(() => {
+      this.kicked = false;
+      void this.tick();
+    }, 100).unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy || !this.running) return;
+    this.busy = true;
+    try {
+      await this.planner.plan();
+    } catch (err) {
+      this.logger.warn('routing plan failed', { err });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.probe.stop();
+    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    await this.consumer.stop().catch(() => undefined);
+    await this.relay?.stop().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.bus.close().catch(() => undefined);
+    this.matchmaker.close();
+  }
+}
