@@ -299,7 +299,7 @@ export class StarMinerClient {
     try {
       for await (const e of this.watch(jobId, { ...o, signal: ac.signal })) {
         o.onProgress?.(e);
-        if (target.includes(e.state)) return await this.getJob(jobId);
+        if (target.includes(e.state)) return await this.settledRead(jobId, e);
       }
       if (timedOut)
         throw new SdkError('TIMEOUT', `job ${jobId} did not reach ${target.join('/')} in time`);
@@ -313,17 +313,33 @@ export class StarMinerClient {
     }
   }
 
+  /** The job as it is once the wait ended; a brief outage is ridden out, else the last update. */
+  private async settledRead(jobId: string, last: WatchEvent): Promise<Job> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.getJob(jobId);
+      } catch (err) {
+        if (!(err instanceof SdkError && err.retryable) || attempt >= 5) {
+          if (last.job) return { ...last.job, state: last.state };
+          throw err;
+        }
+        await sleep(1_000);
+      }
+    }
+  }
+
   // ---- money ----------------------------------------------------------------------------------
 
   /**
-   * Escrowed and refunded amounts from the gateway; with a chain connection also the wallet's
-   * AGPU and its withdrawable JobEscrow credit.
+   * The caller's money as the gateway reports it (from the chain-indexer's mirror); with a chain
+   * connection, the wallet's AGPU and withdrawable credit are read from the chain itself.
    */
   async balances(): Promise<Balances> {
     const b = await this.transport.balances();
     const runner = this.o.signer ?? this.o.chainProvider;
     if (!runner || !this.o.deployments) return b;
-    return { ...b, ...(await chainBalances(runner, await this.requireDeployments(), b.address)) };
+    const c = await chainBalances(runner, await this.requireDeployments(), b.address);
+    return { ...b, agpuBalance: c.wallet, withdrawable: c.withdrawable, asOfBlock: 'chain' };
   }
 
   /** Pulls the signer's JobEscrow credit (provider payouts, client refunds) to its wallet or `to`. */

@@ -3,6 +3,8 @@ import { type commonV1, gatewayV1 } from '@starminer/proto';
 import { SdkError, errorFromGrpc } from './errors';
 import { type Credentials, type Transport } from './transport';
 import {
+  JOB_CLASSES,
+  URGENCIES,
   type Balances,
   type Job,
   type JobRequest,
@@ -40,8 +42,32 @@ type Unary<Req, Res> = (
   cb: (e: grpc.ServiceError | null, r?: Res) => void,
 ) => unknown;
 
+/** Words the proto enums cannot carry are refused here, as the REST gateway would refuse them. */
+function checkWords(req: JobRequest): void {
+  const fields = [];
+  if (req.urgency !== undefined && !URGENCIES.includes(req.urgency))
+    fields.push({
+      field: 'urgency',
+      problem: `is not valid: ${JSON.stringify(req.urgency)}`,
+      accepted: `one of ${URGENCIES.join(', ')}`,
+    });
+  if (req.spec && !JOB_CLASSES.includes(req.spec.jobClass))
+    fields.push({
+      field: 'spec.jobClass',
+      problem: `is not valid: ${JSON.stringify(req.spec.jobClass)}`,
+      accepted: `one of ${JOB_CLASSES.join(', ')}`,
+    });
+  if (fields.length)
+    throw new SdkError(
+      'INVALID_REQUEST',
+      `invalid request: ${fields.map((f) => `${f.field} ${f.problem}`).join('; ')}`,
+      fields,
+    );
+}
+
 /** The job-request fields gateway.v1 shares between Quote's JobRequest and SubmitJob. */
 function choices(req: JobRequest) {
+  checkWords(req);
   return {
     urgency: urgencyNumber(req.urgency) as commonV1.Urgency,
     regionPreference: req.regionPreference ?? [],
@@ -237,9 +263,12 @@ export class GrpcTransport implements Transport {
     );
     return {
       address: res.address,
+      agpuBalance: res.agpuBalance?.baseUnits ?? '0',
       escrowed: res.escrowed?.baseUnits ?? '0',
       refunded: res.refunded?.baseUnits ?? '0',
+      withdrawable: res.withdrawable?.baseUnits ?? '0',
       fundedJobs: res.fundedJobs,
+      asOfBlock: String(res.asOfBlock ?? '0'),
     };
   }
 

@@ -187,7 +187,17 @@ export class RestTransport implements Transport {
   }
 
   async balances(): Promise<Balances> {
-    return this.request('GET', '/v1/balances');
+    const b = await this.request<Record<string, unknown>>('GET', '/v1/balances');
+    const s = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '0');
+    return {
+      address: String(b.address ?? ''),
+      agpuBalance: s(b.agpuBalance),
+      escrowed: s(b.escrowed),
+      refunded: s(b.refunded),
+      withdrawable: s(b.withdrawable),
+      fundedJobs: Number(b.fundedJobs ?? 0),
+      asOfBlock: s(b.asOfBlock),
+    };
   }
 
   async priceBook(region?: string): Promise<TierPrice[]> {

@@ -178,14 +178,17 @@ export interface ListJobsFilter {
 
 export interface Balances {
   address: string;
+  /** AGPU the wallet holds. */
+  agpuBalance: string;
   /** Deposits of the caller's jobs the escrow still holds. */
   escrowed: string;
-  /** Refunds of settled jobs. */
+  /** Refunds and reclaims the escrow credited to the caller, all time. */
   refunded: string;
+  /** Credit in JobEscrow the wallet can withdraw (refunds, reclaims, payouts). */
+  withdrawable: string;
   fundedJobs: number;
-  /** With a chain connection: the wallet's AGPU and its credit in JobEscrow (withdrawable). */
-  wallet?: string;
-  withdrawable?: string;
+  /** Block the gateway's figures are current at; 'chain' when read from the chain directly. */
+  asOfBlock: string;
 }
 
 export interface TierPrice {
