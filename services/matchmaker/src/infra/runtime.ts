@@ -53,7 +53,8 @@ export class MatchmakerRuntime {
   private running = false;
   private lastReconcile = 0;
   private readonly pricing: PricingPort;
-  private readonly reputation: GrpcReputation;
+  /** Provider scores from the reputation service, cached (tests read what matching sees). */
+  readonly reputation: GrpcReputation;
 
   constructor(
     private readonly config: MatchmakerConfig,
