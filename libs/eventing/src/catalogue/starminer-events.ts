@@ -24,7 +24,8 @@ export const jobEvents = new EventRegistry()
   .register('JobRerouted', v1.JobRerouted, job)
   .register('JobRoutingBlocked', v1.JobRoutingBlocked, job)
   .register('JobSettled', v1.JobSettled, job)
-  .register('JobExpired', v1.JobExpired, job);
+  .register('JobExpired', v1.JobExpired, job)
+  .register('JobFundingReverted', v1.JobFundingReverted, job);
 export type JobEvent = EventsOf<typeof jobEvents>;
 
 const node = { topic: Topics.node };

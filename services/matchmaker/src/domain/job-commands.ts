@@ -25,6 +25,8 @@ export type JobCommand =
       placementDeadline: string;
     }
   | { type: 'ExpireQuote'; now: string }
+  /** A chain reorg voided the EscrowFunded this job was funded by (before dispatch). */
+  | { type: 'RevertFunding'; voidedEventId: string; escrowLog?: eventsV1.ChainLogRef }
   | { type: 'Match'; placement: Placement; score: number; weightsVersion: number }
   | { type: 'RecordDispatch'; namespace: string; name: string }
   | { type: 'DispatchFailed'; reason: string; placementDeadline: string }

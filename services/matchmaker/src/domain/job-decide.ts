@@ -35,6 +35,9 @@ const ALLOWED: Record<JobCommand['type'], readonly JobStatus[]> = {
   RecordQuote: ['Submitted'],
   RecordFunding: ['Quoted'],
   ExpireQuote: ['Quoted'],
+  // Only before dispatch: a job on a node keeps running and settlement finds whether an escrow
+  // exists (docs/matchmaker.md, Chain reorgs).
+  RevertFunding: ['Funded', 'Queued', 'Matched', 'Overflowed', 'Rerouted'],
   // An overflowed job still waits in its region: it is placed there if capacity frees first.
   Match: ['Queued', 'Overflowed'],
   RecordDispatch: ['Matched'],
@@ -77,6 +80,7 @@ const AFTER_ATTEMPT: readonly JobStatus[] = [
   'Settled',
 ];
 const REPEATABLE: Partial<Record<JobCommand['type'], readonly JobStatus[]>> = {
+  RevertFunding: ['Quoted'],
   RecordStart: ['Running', ...AFTER_ATTEMPT],
   RecordSuccess: AFTER_ATTEMPT,
   RecordFailure: AFTER_ATTEMPT,
@@ -193,6 +197,17 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
         queued(state, quote.region, command.placementDeadline, '', ''),
       ];
     }
+    case 'RevertFunding':
+      return [
+        {
+          type: 'JobFundingReverted',
+          jobId,
+          clientId,
+          voidedEventId: command.voidedEventId,
+          escrowLog: command.escrowLog,
+          previousState: STATE_ENUM[state.status],
+        },
+      ];
     case 'ExpireQuote':
       if (command.now < state.quote!.expiresAt)
         throw new IllegalTransitionError(

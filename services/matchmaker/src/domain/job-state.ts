@@ -137,6 +137,9 @@ export function evolve(state: JobState, event: JobEvent): JobState {
           signature: event.signature,
         },
       };
+    case 'JobFundingReverted':
+      // Back to waiting for the deposit under the same quote; a match held is released.
+      return { ...state, status: 'Quoted', deposit: undefined, placement: undefined };
     case 'JobFunded':
       return { ...state, status: 'Funded', deposit: amount(event.deposit) };
     case 'JobQueued': {

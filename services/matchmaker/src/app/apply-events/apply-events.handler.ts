@@ -11,7 +11,8 @@ const amount = (a: { baseUnits: string } | undefined) => BigInt(a?.baseUnits || 
 /**
  * Applies other services' events inside the consumer's transaction (with its inbox row, so each
  * applies once): registry node and provider events build the capacity read model, pricing's
- * prices the tier prices, the chain-indexer's escrow events fund and settle jobs.
+ * prices the tier prices, the chain-indexer's escrow events fund and settle jobs (and its reorg
+ * reports unfund jobs not yet dispatched).
  */
 export class ApplyEventsHandler {
   constructor(
@@ -118,8 +119,35 @@ export class ApplyEventsHandler {
           protocolFee: 0n,
           log: e.log,
         }));
+      case 'ChainReorged':
+        return this.onReorg(tx, env, e.voidedEventIds);
       default:
         return;
+    }
+  }
+
+  /**
+   * A reorg voided published chain events. A job funded by a voided EscrowFunded (its JobFunded
+   * was caused by it) and not yet dispatched goes back to Quoted; the canonical deposit, if the
+   * transaction made it into the new chain, arrives as a new EscrowFunded. A job already on a
+   * node is refused the revert (logged): it runs on, and settlement finds whether an escrow exists.
+   */
+  private async onReorg(
+    tx: Tx,
+    env: EventEnvelope<StarminerEvent>,
+    voided: readonly string[],
+  ): Promise<void> {
+    if (voided.length === 0) return;
+    const funded = await tx.query<{ stream_id: string; causation_id: string }>(
+      `SELECT stream_id, causation_id FROM ${this.schema}.events
+        WHERE type = 'JobFunded' AND causation_id = ANY($1::text[])`,
+      [voided],
+    );
+    for (const r of funded.rows) {
+      await this.onJob(tx, env, r.stream_id, () => ({
+        type: 'RevertFunding',
+        voidedEventId: r.causation_id,
+      }));
     }
   }
 

@@ -107,8 +107,9 @@ export class JobRepository {
         [s.jobId, s.placement.region, s.placement.node, s.spec?.gpu?.count ?? 0],
       );
     }
-    // Released when the job goes back to the queue or ends.
-    if (queued || ENDED.has(s.status) || s.status === 'Settled') {
+    // Released when the job goes back to the queue, loses its funding to a reorg, or ends.
+    const reverted = events.some((e) => e.type === 'JobFundingReverted');
+    if (queued || reverted || ENDED.has(s.status) || s.status === 'Settled') {
       await tx.query(`DELETE FROM ${t}.reservations WHERE job_id = $1`, [s.jobId]);
     }
   }

@@ -421,6 +421,25 @@ export interface JobExpired {
   previousState: JobState;
 }
 
+/**
+ * A chain reorg voided the escrow deposit the job was funded by (ChainReorged listed the
+ * EscrowFunded event among its voided events) before the job was dispatched: the job is back in
+ * Quoted, waiting for its funding again (the canonical deposit, if any, is reported anew) or for
+ * its quote to expire.
+ */
+export interface JobFundingReverted {
+  jobId: string;
+  clientId: string;
+  /** event_id of the voided EscrowFunded. */
+  voidedEventId: string;
+  /** Chain position of the voided deposit. */
+  escrowLog:
+    | ChainLogRef
+    | undefined;
+  /** The state the job left (Funded, Queued, Matched or Overflowed). */
+  previousState: JobState;
+}
+
 function createBaseJobSubmitted(): JobSubmitted {
   return {
     jobId: "",
@@ -3454,6 +3473,161 @@ export const JobExpired: MessageFns<JobExpired> = {
     message.jobId = object.jobId ?? "";
     message.clientId = object.clientId ?? "";
     message.reason = object.reason ?? 0;
+    message.previousState = object.previousState ?? 0;
+    return message;
+  },
+};
+
+function createBaseJobFundingReverted(): JobFundingReverted {
+  return { jobId: "", clientId: "", voidedEventId: "", escrowLog: undefined, previousState: 0 };
+}
+
+export const JobFundingReverted: MessageFns<JobFundingReverted> = {
+  encode(message: JobFundingReverted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.clientId !== "") {
+      writer.uint32(18).string(message.clientId);
+    }
+    if (message.voidedEventId !== "") {
+      writer.uint32(26).string(message.voidedEventId);
+    }
+    if (message.escrowLog !== undefined) {
+      ChainLogRef.encode(message.escrowLog, writer.uint32(34).fork()).join();
+    }
+    if (message.previousState !== 0) {
+      writer.uint32(40).int32(message.previousState);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobFundingReverted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJobFundingReverted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.voidedEventId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.escrowLog = ChainLogRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.previousState = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JobFundingReverted {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      clientId: isSet(object.clientId)
+        ? globalThis.String(object.clientId)
+        : isSet(object.client_id)
+        ? globalThis.String(object.client_id)
+        : "",
+      voidedEventId: isSet(object.voidedEventId)
+        ? globalThis.String(object.voidedEventId)
+        : isSet(object.voided_event_id)
+        ? globalThis.String(object.voided_event_id)
+        : "",
+      escrowLog: isSet(object.escrowLog)
+        ? ChainLogRef.fromJSON(object.escrowLog)
+        : isSet(object.escrow_log)
+        ? ChainLogRef.fromJSON(object.escrow_log)
+        : undefined,
+      previousState: isSet(object.previousState)
+        ? jobStateFromJSON(object.previousState)
+        : isSet(object.previous_state)
+        ? jobStateFromJSON(object.previous_state)
+        : 0,
+    };
+  },
+
+  toJSON(message: JobFundingReverted): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.clientId !== "") {
+      obj.clientId = message.clientId;
+    }
+    if (message.voidedEventId !== "") {
+      obj.voidedEventId = message.voidedEventId;
+    }
+    if (message.escrowLog !== undefined) {
+      obj.escrowLog = ChainLogRef.toJSON(message.escrowLog);
+    }
+    if (message.previousState !== 0) {
+      obj.previousState = jobStateToJSON(message.previousState);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JobFundingReverted>): JobFundingReverted {
+    return JobFundingReverted.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JobFundingReverted>): JobFundingReverted {
+    const message = createBaseJobFundingReverted();
+    message.jobId = object.jobId ?? "";
+    message.clientId = object.clientId ?? "";
+    message.voidedEventId = object.voidedEventId ?? "";
+    message.escrowLog = (object.escrowLog !== undefined && object.escrowLog !== null)
+      ? ChainLogRef.fromPartial(object.escrowLog)
+      : undefined;
     message.previousState = object.previousState ?? 0;
     return message;
   },
