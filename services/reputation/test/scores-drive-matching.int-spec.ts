@@ -4,7 +4,8 @@
 // reports as a node fault; the reputation service scores it from the job events and X drops
 // below the exclusion threshold. Provider Y then joins with one node of the same product: every
 // new job goes to Y, even while X's nodes stand free and healthy, and Y's score rises above the
-// newcomer score. A workload's own failure on X does not count against X.
+// newcomer score. A workload's own failure on X does not count against X. With the reputation
+// service down, matching goes on with the last scores the matchmaker fetched.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +37,7 @@ let events: EventPublisher;
 let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mm: Matchmaker;
 let reputation: Reputation;
+let stopped = false;
 
 /** Y's node: one more pool in the private region, rendered like every simulated GPU node. */
 function addProviderNode(provider: string, pool: string): string {
@@ -186,7 +188,7 @@ afterAll(async () => {
   await mm?.stop();
   await quotes?.stop();
   await events?.disconnect();
-  await reputation?.stop();
+  if (!stopped) await reputation?.stop();
   kwok?.delete();
   await dropSchemas(`mm_${runId}`, `rep_${runId}`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -280,4 +282,17 @@ describe('reputation scores in matching', () => {
     expect(after.excluded).toBe(false);
     expect((await reputation.score(X)).excluded).toBe(true);
   }, 300_000);
+
+  it('keeps matching on the last known scores while the reputation service is down', async () => {
+    const loadedAt = mm.runtime.reputation.lastLoadedAt;
+    expect(loadedAt).toBeDefined();
+    await reputation.stop();
+    stopped = true;
+    const jobId = await submit('2s');
+    const done = await waitState(jobId, commonV1.JobState.JOB_STATE_SUCCEEDED);
+    expect(done.placement?.provider).toBe(Y);
+    // refreshes failed in the meantime (nothing new loaded) and X stayed excluded
+    expect(mm.runtime.reputation.lastLoadedAt).toBe(loadedAt);
+    expect((await mm.runtime.reputation.scores()).get(X)).toBe(0);
+  }, 120_000);
 });
