@@ -22,6 +22,9 @@ const JOB_CLASS: Record<NormalizedJob['jobClass'], commonV1.JobClass> = {
   other: commonV1.JobClass.JOB_CLASS_OTHER,
 };
 
+/** 2^256 - 1 base units: no ERC-20 amount exceeds it, so as a price cap it caps nothing. */
+const NO_PRICE_CAP = ((1n << 256n) - 1n).toString();
+
 export function toProtoSpec(j: NormalizedJob): commonV1.JobSpec {
   return {
     // The gateway expands templates itself: what it forwards is an image with its command.
@@ -39,7 +42,8 @@ export function toProtoSpec(j: NormalizedJob): commonV1.JobSpec {
             },
           },
     regionPreference: j.regionPreference,
-    maxPrice: j.maxPrice ? { baseUnits: j.maxPrice } : undefined,
+    // The matchmaker wants an explicit cap: "no cap" is the largest amount a token can hold.
+    maxPrice: { baseUnits: j.maxPrice || NO_PRICE_CAP },
     maxDurationSeconds: j.maxDurationSeconds,
   };
 }

@@ -1,0 +1,279 @@
+// The whole StarMiner system for one e2e test file: a fresh contract deployment on the stack's
+// anvil, a staked provider of the run's own with kwok GPU nodes joined to one shared region, and
+// all seven services started from their builds (`node services/<name>/dist/main.js`) with
+// schemas, consumer groups and a job namespace of the run's own. Nothing of another run is
+// touched: the registry manages only the run's nodes (label selector), the matchmaker only its
+// namespace, and every client wallet funded here transacts only on this run's contracts.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { NonceManager, Wallet } from 'ethers';
+import { Pool } from 'pg';
+import { connectContracts, devWallet } from '@starminer/chain';
+import {
+  deployFreshProtocol,
+  regionKubeconfig,
+  requireStackVar,
+  stackEnv,
+  waitUntil,
+  type FreshProtocol,
+} from '@starminer/testing';
+import {
+  ServiceProcess,
+  httpGet,
+  repoRoot,
+} from '../../../libs/service-kit/test/support/service-process';
+import {
+  addJoinedNodes,
+  registerAndStake,
+} from '../../../services/matchmaker/test/support/protocol-services';
+
+export { repoRoot };
+
+const AGPU = 10n ** 18n;
+const SERVICES = [
+  'chain-indexer',
+  'registry',
+  'pricing',
+  'reputation',
+  'spillover',
+  'matchmaker',
+  'gateway',
+] as const;
+type ServiceName = (typeof SERVICES)[number];
+
+export interface SystemOptions {
+  /** Dev accounts (10-19) to fund with AGPU and register as clients on the run's contracts. */
+  clientAccounts: number[];
+  /** Region the run's GPU nodes join (one of the stack's). */
+  region?: string;
+  /** Gateway rate limits (submissions per minute and burst). */
+  submitPerMinute?: number;
+  submitBurst?: number;
+  /** How long the run's signed quotes stay valid. */
+  quoteValiditySeconds?: number;
+}
+
+export interface System {
+  run: string;
+  region: string;
+  siweDomain: string;
+  gatewayUrl: string;
+  gatewayGrpc: string;
+  protocol: FreshProtocol;
+  /** Client wallets (dev accounts) connected to the shared chain, funded with AGPU. */
+  clients: Wallet[];
+  /** The run's provider: registered, staked, owner of the run's GPU nodes. */
+  provider: Wallet;
+  ports: Record<ServiceName, { httpPort: number; grpcPort: number }>;
+  /** Jobs forwarded to the matchmaker, by its own schema: what a refused request must not add. */
+  matchmakerJobCount(): Promise<number>;
+  logsOf(name: ServiceName): string[];
+  stop(): Promise<void>;
+}
+
+async function ready(p: ServiceProcess): Promise<{ httpPort: number; grpcPort: number }> {
+  const ports = await p.started();
+  await waitUntil(
+    `${p.name} ready (stderr: ${p.stderr.slice(-300)})`,
+    async () => ((await httpGet(ports.httpPort, '/readyz')).status === 200 ? true : undefined),
+    { timeoutMs: 120_000 },
+  );
+  return ports;
+}
+
+/** Compiles every service (incremental, quick when current): the e2e runs their builds. */
+export function buildServices(): void {
+  execFileSync(
+    path.join(repoRoot, 'node_modules/.bin/tsc'),
+    ['-b', ...SERVICES.map((s) => `services/${s}`)],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+}
+
+export async function startSystem(o: SystemOptions): Promise<System> {
+  buildServices();
+  const run = randomUUID().slice(0, 8);
+  const u = run.replace(/-/g, '_');
+  const region = o.region ?? 'eu-west';
+  const siweDomain = `e2e-${run}.starminer.test`;
+  const rpc = requireStackVar('CHAIN_RPC_URL');
+  const grants = o.clientAccounts.map((i) => ({
+    to: devWallet(i).address,
+    amount: 100_000n * AGPU,
+  }));
+  const protocol = await deployFreshProtocol(rpc, { grants });
+  const d = protocol.deployments;
+  const clients = o.clientAccounts.map(
+    (i) => new Wallet(devWallet(i).privateKey, protocol.provider),
+  );
+  for (const c of clients)
+    await (await connectContracts(d, new NonceManager(c)).providerRegistry.registerClient()).wait();
+
+  const provider = await protocol.fundedWallet();
+  const minStake = BigInt(d.parameters.minStake);
+  const funder = connectContracts(d, new NonceManager(clients[0]!));
+  await (await funder.agpu.transfer(provider.address, minStake)).wait();
+  await registerAndStake(d, provider, [region]);
+
+  const runLabel = 'starminer-e2e/run';
+  const nodes = await addJoinedNodes({
+    region,
+    names: [`e2e-${run}-h100-0`, `e2e-${run}-h100-1`],
+    labels: { [runLabel]: run },
+    providerKey: provider.privateKey,
+    pool: `h100-e2e${run}`,
+    gpus: 8,
+  });
+
+  const schemas: Record<ServiceName, string> = Object.fromEntries(
+    SERVICES.map((s) => [s, `e2e_${s.replace(/-/g, '_')}_${u}`]),
+  ) as Record<ServiceName, string>;
+  const namespace = `e2e-${run}`;
+  const policy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-pricing-')), 'policy.yaml');
+  fs.writeFileSync(
+    policy,
+    fs
+      .readFileSync(path.join(repoRoot, 'services/pricing/config/pricing-policy.yaml'), 'utf8')
+      .replace(
+        /^quoteValiditySeconds: .*$/m,
+        `quoteValiditySeconds: ${o.quoteValiditySeconds ?? 300}`,
+      ),
+  );
+  const base = (name: ServiceName) => ({
+    ...stackEnv(),
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: requireStackVar('DATABASE_URL'),
+    DATABASE_SCHEMA: schemas[name],
+    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
+    CHAIN_RPC_URL: rpc,
+    DEPLOYMENTS_FILE: protocol.deploymentsFile,
+    REGIONS_FILE: requireStackVar('REGIONS_FILE'),
+    STARMINER_REGIONS: region,
+  });
+  const processes: ServiceProcess[] = [];
+  const start = (name: ServiceName, env: Record<string, string>) => {
+    const p = new ServiceProcess(name, { ...base(name), ...env });
+    processes.push(p);
+    return p;
+  };
+  const grpcOf = (p: { grpcPort: number }) => `127.0.0.1:${p.grpcPort}`;
+  const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 2 });
+
+  const stop = async () => {
+    await Promise.all(
+      processes.map(async (p) => {
+        p.signal('SIGTERM');
+        await Promise.race([p.exited, new Promise((r) => setTimeout(r, 10_000))]);
+        await p.kill();
+      }),
+    );
+    await nodes.remove().catch(() => undefined);
+    await deleteNamespace(regionKubeconfig(region), namespace).catch(() => undefined);
+    for (const s of Object.values(schemas))
+      await pool.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    protocol.provider.destroy();
+  };
+
+  try {
+    // Settles at the head: the shared anvil mines only on transactions, so a confirmation depth
+    // would wait for other runs' traffic.
+    const chainIndexer = start('chain-indexer', {
+      CHAIN_CONFIRMATIONS: '0',
+      CHAIN_POLL_INTERVAL_MS: '200',
+      SETTLEMENT_POLL_INTERVAL_MS: '200',
+      SETTLER_PRIVATE_KEY: protocol.settlerKey.privateKey,
+      SETTLEMENT_CONSUMER_GROUP: `e2e-ci-settle-${run}`,
+    });
+    const registry = start('registry', {
+      KUBE_REGIONS: `${region}=${regionKubeconfig(region)}`,
+      NODE_LABEL_SELECTOR: `starminer.io/provider,${runLabel}=${run}`,
+      CONSUMER_GROUP: `e2e-reg-${run}`,
+      RESYNC_INTERVAL_MS: '5000',
+      PROVIDER_RECHECK_INTERVAL_MS: '1000',
+      PROVIDER_MAX_AGE_MS: '0',
+    });
+    const pricing = start('pricing', {
+      PRICING_CONSUMER_GROUP: `e2e-pricing-${run}`,
+      PRICING_KEY: protocol.pricingKey.privateKey,
+      PRICING_POLICY_FILE: policy,
+    });
+    const [ci, reg, pr] = await Promise.all([chainIndexer, registry, pricing].map(ready));
+    const reputation = start('reputation', {
+      REPUTATION_CONSUMER_GROUP: `e2e-rep-${run}`,
+      CHAIN_INDEXER_GRPC_URL: grpcOf(ci!),
+    });
+    const rep = await ready(reputation);
+    const matchmaker = start('matchmaker', {
+      KAFKA_GROUP_ID: `e2e-mm-${run}`,
+      PRICING_GRPC_URL: grpcOf(pr!),
+      REPUTATION_GRPC_URL: grpcOf(rep),
+      JOB_NAMESPACE: namespace,
+      SIMULATION_ANNOTATIONS: 'true',
+      TICK_MS: '200',
+      RECONCILE_EVERY_MS: '2000',
+    });
+    const mm = await ready(matchmaker);
+    const spillover = start('spillover', {
+      KAFKA_GROUP_ID: `e2e-spill-${run}`,
+      MATCHMAKER_GRPC_URL: grpcOf(mm),
+    });
+    const gateway = start('gateway', {
+      MATCHMAKER_GRPC_URL: grpcOf(mm),
+      PRICING_GRPC_URL: grpcOf(pr!),
+      CHAIN_INDEXER_GRPC_URL: grpcOf(ci!),
+      GATEWAY_WATCH_GROUP: `e2e-gw-watch-${run}`,
+      SIWE_DOMAIN: siweDomain,
+      SIWE_CHAIN_ID: String(d.chainId),
+      RATE_SUBMIT_PER_MINUTE: String(o.submitPerMinute ?? 60),
+      RATE_SUBMIT_BURST: String(o.submitBurst ?? 20),
+    });
+    const [sp, gw] = await Promise.all([spillover, gateway].map(ready));
+    const ports = {
+      'chain-indexer': ci!,
+      registry: reg!,
+      pricing: pr!,
+      reputation: rep,
+      matchmaker: mm,
+      spillover: sp!,
+      gateway: gw!,
+    };
+    return {
+      run,
+      region,
+      siweDomain,
+      gatewayUrl: `http://127.0.0.1:${gw!.httpPort}`,
+      gatewayGrpc: grpcOf(gw!),
+      protocol,
+      clients,
+      provider,
+      ports,
+      matchmakerJobCount: async () => {
+        const r = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM "${schemas.matchmaker}".jobs`,
+        );
+        return r.rows[0]!.n;
+      },
+      logsOf: (name) => processes.find((p) => p.name === name)?.stdoutLines ?? [],
+      stop,
+    };
+  } catch (err) {
+    const tails = processes
+      .map((p) => `${p.name}: ${p.stderr.slice(-400)} ${p.stdoutLines.slice(-3).join(' ')}`)
+      .join('\n');
+    await stop();
+    throw new Error(`${(err as Error).message}\n${tails}`);
+  }
+}
+
+async function deleteNamespace(kubeconfig: string, name: string): Promise<void> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name });
+}
