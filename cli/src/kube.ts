@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { CliError, ExitCode } from './errors';
+import { CliError, ExitCode, KUBERNETES_EXIT } from './errors';
 
 /** CoreV1 client from --kubeconfig, else $KUBECONFIG or ~/.kube/config (the default loader). */
 export function coreApi(kubeconfig: string | undefined): k8s.CoreV1Api {
@@ -21,5 +21,5 @@ export function kubeError(what: string, err: unknown): CliError {
   if (code === 404) return new CliError(`${what}: not found`, ExitCode.notFound);
   const body = (err as { body?: unknown }).body;
   const detail = typeof body === 'string' ? body : err instanceof Error ? err.message : String(err);
-  return new CliError(`${what}: ${detail}`, ExitCode.kubernetes);
+  return new CliError(`${what}: ${detail}`, KUBERNETES_EXIT);
 }

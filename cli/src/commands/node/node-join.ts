@@ -6,7 +6,7 @@ import {
   signNodeIdentity,
 } from '@starminer/node-identity';
 import { Wallet } from 'ethers';
-import { CliError, ExitCode } from '../../errors';
+import { CliError, ExitCode, KUBERNETES_EXIT } from '../../errors';
 import { kubeError } from '../../kube';
 
 export interface JoinOptions {
@@ -76,7 +76,7 @@ export async function joinNode(core: k8s.CoreV1Api, o: JoinOptions): Promise<Joi
     throw kubeError(`node ${o.node}`, err);
   }
   const uid = node.metadata?.uid;
-  if (!uid) throw new CliError(`node ${o.node} has no uid`, ExitCode.kubernetes);
+  if (!uid) throw new CliError(`node ${o.node} has no uid`, KUBERNETES_EXIT);
   const pool = o.pool ?? defaultPool(node);
   if (!pool)
     throw new CliError(
