@@ -30,6 +30,7 @@ const schema = {
   /** host:port of the reputation service's gRPC API (provider scores for matching). */
   REPUTATION_GRPC_URL: str({
     default: '127.0.0.1:9094',
+    pattern: /^[^\s:/]+:\d{1,5}$/,
     describe: 'host:port of the reputation gRPC API',
   }),
   /** How long fetched reputation scores are used before ListScores is called again. */

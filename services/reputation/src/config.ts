@@ -28,6 +28,7 @@ const schema = {
   /** host:port of the chain-indexer's gRPC API: its signer posts the epochs' reward roots. */
   CHAIN_INDEXER_GRPC_URL: str({
     default: '127.0.0.1:9096',
+    pattern: /^[^\s:/]+:\d{1,5}$/,
     describe: 'host:port of the chain-indexer gRPC API',
   }),
   /** How long an epoch run waits for its root to be on chain before the next run asks again. */
