@@ -50,6 +50,8 @@ const schema = {
   MAX_JOB_DURATION_SECONDS: int({ default: 7 * 86_400, min: 1, max: 31 * 86_400 }),
   MAX_GPUS_PER_JOB: int({ default: 8, min: 1, max: 64 }),
   QUEUE_AGING_SECONDS_PER_LEVEL: int({ default: 300, min: 0, max: 86_400 }),
+  /** Match in any region priced within the quote (true), or only in the job's region, leaving moves to spillover (false). */
+  MATCH_ACROSS_REGIONS: oneOf(['true', 'false'], 'true'),
   /** Placement windows before overflow by urgency, e.g. "low=1800,normal=600,high=120,critical=30". */
   PLACEMENT_WINDOWS: str({
     default: '',

@@ -17,6 +17,8 @@ export interface MatchRequest {
   quotePricePerGpuSecond: bigint;
   /** After a reroute: the only region allowed, with the price ceiling raised to max price. */
   reroutedTo?: string;
+  /** The region the job waits in, when only spillover may move it elsewhere (no cross-region matching). */
+  onlyRegion?: string;
   maxPricePerGpuSecond: bigint;
   excludedNodes: readonly string[];
 }
@@ -63,6 +65,7 @@ function refusal(
   if (!n.healthy) return 'node not healthy';
   if (req.excludedNodes.includes(n.node)) return 'node excluded (lost under this job)';
   if (req.reroutedTo && n.region !== req.reroutedTo) return 'outside the rerouted region';
+  if (req.onlyRegion && n.region !== req.onlyRegion) return "outside the job's region";
   if (req.gpu.product && !sameClass(req.gpu.product, n.product)) return 'GPU product differs';
   if (n.memoryMiB < req.gpu.minVramMib) return 'not enough VRAM per GPU';
   if (free < req.gpu.count) return 'not enough free GPUs';

@@ -116,6 +116,7 @@ export class MatchmakerRuntime {
         agingSecondsPerLevel: config.QUEUE_AGING_SECONDS_PER_LEVEL,
         simulation: config.SIMULATION_ANNOTATIONS === 'true',
         ttlSecondsAfterFinished: config.JOB_TTL_SECONDS_AFTER_FINISHED,
+        matchAcrossRegions: config.MATCH_ACROSS_REGIONS === 'true',
       },
     );
     this.tracker = new TrackKubernetesHandler(

@@ -19,6 +19,12 @@ export interface MatchQueueOptions {
   agingSecondsPerLevel: number;
   simulation: boolean;
   ttlSecondsAfterFinished: number;
+  /**
+   * false: a job is matched only in the region it waits in (its quoted region, or where spillover
+   * rerouted it); moving it is spillover's decision. true: any region whose tier price is within
+   * the quote.
+   */
+  matchAcrossRegions?: boolean;
 }
 
 /**
@@ -172,6 +178,8 @@ export class MatchQueueHandler {
         quoteProduct: state.quote.gpuProduct,
         quotePricePerGpuSecond: state.quote.pricePerGpuSecond,
         reroutedTo: state.reroutedTo,
+        onlyRegion:
+          this.o.matchAcrossRegions === false ? state.reroutedTo || state.quote.region : undefined,
         maxPricePerGpuSecond: budget > 0n ? BigInt(spec.maxPrice!.baseUnits) / budget : 0n,
         excludedNodes: state.excludedNodes,
       });

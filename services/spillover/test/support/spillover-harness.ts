@@ -1,0 +1,103 @@
+import * as grpc from '@grpc/grpc-js';
+import fs from 'node:fs';
+import { Pool } from 'pg';
+import { spilloverV1 } from '@starminer/proto';
+import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
+import { requireStackVar, waitUntil } from '@starminer/testing';
+import { loadConfig } from '../../src/config';
+import { spilloverService } from '../../src/service-definition';
+
+/**
+ * The regions file of a test's private regions with the latency matrix of config/regions.yaml
+ * (us-east 78 ms from eu-west and 215 ms from ap-south; eu-west 140 ms from ap-south), so the
+ * latency rules are exercised with the real figures.
+ */
+export function writeLatencyMatrix(file: string, regionOf: (name: string) => string): void {
+  const base: Record<string, Record<string, number>> = {
+    'us-east': { 'us-east': 2, 'eu-west': 78, 'ap-south': 215 },
+    'eu-west': { 'us-east': 78, 'eu-west': 2, 'ap-south': 140 },
+    'ap-south': { 'us-east': 215, 'eu-west': 140, 'ap-south': 2 },
+  };
+  const names = Object.keys(base);
+  const latencyMs = Object.fromEntries(
+    names.map((a) => [
+      regionOf(a),
+      Object.fromEntries(names.map((b) => [regionOf(b), base[a]![b]!])),
+    ]),
+  );
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ version: 1, regions: names.map((n) => ({ name: regionOf(n) })), latencyMs }),
+  );
+}
+
+export interface Spillover {
+  service: RunningService;
+  client: spilloverV1.SpilloverServiceClient;
+  schema: string;
+  pool: Pool;
+  plan(jobId?: string): Promise<spilloverV1.GetRoutingPlanResponse>;
+  stop(): Promise<void>;
+}
+
+/** Starts spillover in this process with its own schema and consumer group. */
+export async function startSpillover(opts: {
+  runId: string;
+  matchmakerAddress: string;
+  /** REGIONS_FILE, STARMINER_REGIONS and KUBECONFIG_<REGION> of the test's regions. */
+  regionsEnv: Record<string, string>;
+  extraEnv?: Record<string, string>;
+}): Promise<Spillover> {
+  const schema = `spill_${opts.runId.replace(/-/g, '_')}`;
+  const config = loadConfig({
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    DATABASE_URL: requireStackVar('DATABASE_URL'),
+    DATABASE_SCHEMA: schema,
+    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
+    KAFKA_GROUP_ID: `spillover-${opts.runId}`,
+    // Only what happens from now on: history of other suites on the shared topics is not ours.
+    KAFKA_FROM_BEGINNING: 'false',
+    MATCHMAKER_GRPC_URL: opts.matchmakerAddress,
+    PLAN_MS: '300',
+    PROBE_MS: '500',
+    PROBE_TIMEOUT_MS: '1000',
+    PROBE_FAILURES: '2',
+    LOG_LEVEL: 'warn',
+    ...opts.regionsEnv,
+    ...opts.extraEnv,
+  });
+  const logger = new JsonLogger({ service: 'spillover', level: 'warn' });
+  const service = await startService(spilloverService, config, logger);
+  await waitUntil(
+    'spillover ready',
+    async () =>
+      (await fetch(`http://127.0.0.1:${service.httpPort}/readyz`)).ok ? true : undefined,
+    { timeoutMs: 60_000 },
+  );
+  const client = new spilloverV1.SpilloverServiceClient(
+    `127.0.0.1:${service.grpcPort}`,
+    grpc.credentials.createInsecure(),
+  );
+  const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 2 });
+  return {
+    service,
+    client,
+    schema,
+    pool,
+    plan: (jobId = '') =>
+      new Promise((resolve, reject) =>
+        client.getRoutingPlan(
+          { jobId, spec: undefined, currentRegion: '' },
+          (err: grpc.ServiceError | null, res?: spilloverV1.GetRoutingPlanResponse) =>
+            err ? reject(err) : resolve(res!),
+        ),
+      ),
+    stop: async () => {
+      client.close();
+      await service.stop('test done');
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      await pool.end();
+    },
+  };
+}
