@@ -101,13 +101,15 @@ export class EventPublisher {
     await this.producer.connect();
   }
 
-  async publish(aggregateId: string, events: StarminerEvent[]): Promise<void> {
+  /** Publishes the events in order; returns their event ids. */
+  async publish(aggregateId: string, events: StarminerEvent[]): Promise<string[]> {
+    const ids = events.map(() => newEventId());
     await this.producer.send(
-      events.map((event) => ({
+      events.map((event, i) => ({
         topic: this.registry.topicOf(event.type),
         key: aggregateId,
         value: encodeEnvelope(this.registry, {
-          eventId: newEventId(),
+          eventId: ids[i]!,
           type: event.type,
           schemaVersion: 1,
           aggregateId,
@@ -121,6 +123,7 @@ export class EventPublisher {
         }),
       })),
     );
+    return ids;
   }
 
   /**
@@ -189,9 +192,12 @@ export class EventPublisher {
     }
   }
 
-  /** EscrowFunded as the chain-indexer publishes it once the deposit has its confirmations. */
-  async fund(jobId: string, client: string, quoteId: string, deposit: bigint): Promise<void> {
-    await this.publish(jobId, [
+  /**
+   * EscrowFunded as the chain-indexer publishes it once the deposit has its confirmations;
+   * returns its event id (what a ChainReorged voiding it names).
+   */
+  async fund(jobId: string, client: string, quoteId: string, deposit: bigint): Promise<string> {
+    const [id] = await this.publish(jobId, [
       {
         type: 'EscrowFunded',
         log: {
@@ -210,6 +216,7 @@ export class EventPublisher {
         reclaimAfter: undefined,
       },
     ]);
+    return id!;
   }
 
   async disconnect(): Promise<void> {
