@@ -2,7 +2,8 @@
 // stake and a slash sent on chain reach the score through the indexer's Slashed event (no event
 // published by hand), and a reward epoch's root is posted by the chain-indexer's signer (the one
 // chain key; the reputation service holds none) before a provider claims its reward on chain
-// with the proof the reputation service serves.
+// with the proof the reputation service serves. A root the distributor refuses fails with the
+// contract's reason and is posted when asked again after the rewards arrived.
 import { credentials } from '@grpc/grpc-js';
 import { id as keccakId, encodeBytes32String, type Wallet } from 'ethers';
 import { chainIndexerV1 } from '@starminer/proto';
@@ -18,6 +19,24 @@ let indexer: RunningService;
 let reputation: Reputation;
 let slashed: Wallet;
 let reliable: Wallet;
+let reputationStopped = false;
+
+/** PostRewardRoot on the chain-indexer's gRPC API. */
+function postRewardRoot(
+  req: chainIndexerV1.PostRewardRootRequest,
+): Promise<chainIndexerV1.PostRewardRootResponse> {
+  const ci = new chainIndexerV1.ChainIndexerServiceClient(
+    `127.0.0.1:${indexer.grpcPort}`,
+    credentials.createInsecure(),
+  );
+  return new Promise<chainIndexerV1.PostRewardRootResponse>((resolve, reject) =>
+    ci.postRewardRoot(req, (err, res) => {
+      ci.close();
+      if (err) reject(err);
+      else resolve(res);
+    }),
+  );
+}
 
 /** A new provider registered and staking `stake` AGPU on the fresh deployment. */
 async function stakedProvider(stake: bigint): Promise<Wallet> {
@@ -53,7 +72,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await reputation?.stop();
+  if (!reputationStopped) await reputation?.stop();
   await indexer?.stop('test done');
   await dropSchemas(`rep_${runId}`, `rep_ci_${runId}`);
 });
@@ -125,24 +144,16 @@ describe('reputation with the chain-indexer', () => {
     );
 
     // asking the chain-indexer again for the epoch answers the posted request; another root is refused
-    const ci = new chainIndexerV1.ChainIndexerServiceClient(
-      `127.0.0.1:${indexer.grpcPort}`,
-      credentials.createInsecure(),
-    );
-    const post = (root: string) =>
-      new Promise<chainIndexerV1.PostRewardRootResponse>((resolve, reject) =>
-        ci.postRewardRoot({ epoch: proof.epoch, root, total: proof.epochTotal }, (err, res) =>
-          err ? reject(err) : resolve(res),
-        ),
-      );
+    const post = (root: string, retryFailed = false) =>
+      postRewardRoot({ epoch: proof.epoch, root, total: proof.epochTotal, retryFailed });
     const again = await post(proof.merkleRoot);
     expect(again).toMatchObject({
       status: chainIndexerV1.RewardRootStatus.REWARD_ROOT_STATUS_POSTED,
       transactionHash: proof.postTransaction,
     });
-    await expect(post(`0x${'12'.repeat(32)}`)).rejects.toThrow(/ALREADY_EXISTS/);
+    // a posted epoch is never replaced, retry or not
+    await expect(post(`0x${'12'.repeat(32)}`, true)).rejects.toThrow(/ALREADY_EXISTS/);
     await expect(post('0xnot-a-root')).rejects.toThrow(/INVALID_ARGUMENT.*root '0xnot-a-root'/);
-    ci.close();
 
     const balanceBefore = await chain.funder.agpu.balanceOf(reliable.address);
     await (
@@ -159,5 +170,47 @@ describe('reputation with the chain-indexer', () => {
       1_000n * AGPU,
     );
     expect(await distributor.claimed(BigInt(proof.epoch), reliable.address)).toBe(true);
+  }, 150_000);
+
+  it('fails a root the distributor refuses, with its reason, and posts it when retried after rewards arrive', async () => {
+    // no epoch runs of the reputation service from here on: this test owns the next epoch
+    await reputation.stop();
+    reputationStopped = true;
+    const S = chainIndexerV1.RewardRootStatus;
+    const distributor = chain.funder.rewardDistributor;
+    const epoch = (await distributor.nextEpoch()).toString();
+    const root = keccakId(`root ${runId}`);
+    const total = { baseUnits: (500n * AGPU).toString() };
+    const ask = (retryFailed: boolean) => postRewardRoot({ epoch, root, total, retryFailed });
+    const until = (status: chainIndexerV1.RewardRootStatus) =>
+      waitUntil(
+        `reward root ${S[status]}`,
+        async () => {
+          const r = await ask(false);
+          return r.status === status ? r : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+
+    await ask(true);
+    const failed = await until(S.REWARD_ROOT_STATUS_FAILED);
+    expect(failed.detail).toMatch(/InsufficientRewards/);
+    expect(failed.transactionHash).toBe(''); // simulated, refused, nothing sent
+    await expect(
+      postRewardRoot({ epoch, root: `0x${'34'.repeat(32)}`, total, retryFailed: false }),
+    ).rejects.toThrow(/ALREADY_EXISTS/);
+
+    await (
+      await chain.funder.agpu.approve(chain.deployments.contracts.rewardDistributor, 500n * AGPU)
+    ).wait();
+    await (await distributor.depositRewards(500n * AGPU)).wait();
+    // only a retry re-opens it
+    expect((await ask(false)).status).toBe(S.REWARD_ROOT_STATUS_FAILED);
+    await ask(true);
+    const posted = await until(S.REWARD_ROOT_STATUS_POSTED);
+    expect((await distributor.epochOf(BigInt(epoch))).root).toBe(root);
+    expect((await chain.rpc.getTransaction(posted.transactionHash))?.from).toBe(
+      chain.settler.address,
+    );
   }, 150_000);
 });

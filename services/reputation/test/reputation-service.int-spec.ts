@@ -207,7 +207,13 @@ beforeAll(async () => {
       } catch {
         continue; // the topic is shared: another writer's message is not this run's concern
       }
-      if (env.type === 'ReputationUpdated' && ours.has(env.event.provider)) published.push(env);
+      // delivery is at least once: a redelivered envelope (same event id) is the same update
+      if (
+        env.type === 'ReputationUpdated' &&
+        ours.has(env.event.provider) &&
+        !published.some((p) => p.eventId === env.eventId)
+      )
+        published.push(env);
     }
     const last = batch.messages.at(-1);
     if (last) await batch.commit(last.offset);
@@ -314,12 +320,25 @@ describe('reputation service', () => {
 
   it('publishes ReputationUpdated on starminer.reputation.v1 for every score change', async () => {
     const current = await score(faulty);
+    // The topic is shared: any other reputation service reading the job topic scores these
+    // providers too. This service's updates are the ones its outbox holds.
+    let own = new Set<string>();
+    const mine = async () => {
+      const r = await feedPool.query<{ event_id: string }>(
+        `SELECT event_id FROM ${schema}.outbox WHERE topic = $1`,
+        [Topics.reputation],
+      );
+      own = new Set(r.rows.map((row) => row.event_id));
+    };
     const overall = () =>
-      published.filter((e) => e.event.provider === faulty && e.event.pool === '');
+      published.filter(
+        (e) => own.has(e.eventId) && e.event.provider === faulty && e.event.pool === '',
+      );
     // the last published update of the provider's overall score is the score the API serves
     const last = await waitUntil(
       'faulty provider update published',
       async () => {
+        await mine();
         const l = overall().at(-1);
         return l?.event.scoreBps === current.scoreBps ? l : undefined;
       },
@@ -352,7 +371,10 @@ describe('reputation service', () => {
     expect(
       published.some(
         (e) =>
-          e.event.provider === faulty && e.event.pool === `eu-west/it-${id}` && e.event.excluded,
+          own.has(e.eventId) &&
+          e.event.provider === faulty &&
+          e.event.pool === `eu-west/it-${id}` &&
+          e.event.excluded,
       ),
     ).toBe(true);
   }, 120_000);

@@ -196,6 +196,7 @@ export function chainIndexerGrpcService(
         epoch: req.epoch,
         root: req.root,
         total: req.total?.baseUnits ?? '',
+        retryFailed: req.retryFailed,
       });
       return {
         epoch: r.epoch.toString(),

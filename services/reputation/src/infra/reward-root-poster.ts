@@ -75,8 +75,10 @@ export class ChainIndexerRootPoster implements RewardRootPoster {
   async post(epoch: bigint, root: string, total: bigint): Promise<{ transactionHash: string }> {
     const deadline = Date.now() + this.o.timeoutMs;
     const S = chainIndexerV1.RewardRootStatus;
-    for (;;) {
-      const r = await this.request(epoch, root, total);
+    // The first ask of this attempt re-opens a request that failed before (e.g. rewards were
+    // short then); the polls after it only read, so a new failure is seen.
+    for (let first = true; ; first = false) {
+      const r = await this.request(epoch, root, total, first);
       if (r.rewardDistributor.toLowerCase() !== this.distributor.toLowerCase())
         throw new Error(
           `the chain-indexer posts to RewardDistributor ${r.rewardDistributor}, not ${this.distributor}: its deployments file differs`,
@@ -96,10 +98,11 @@ export class ChainIndexerRootPoster implements RewardRootPoster {
     epoch: bigint,
     root: string,
     total: bigint,
+    retryFailed: boolean,
   ): Promise<chainIndexerV1.PostRewardRootResponse> {
     return new Promise((resolve, reject) =>
       this.client.postRewardRoot(
-        { epoch: epoch.toString(), root, total: { baseUnits: total.toString() } },
+        { epoch: epoch.toString(), root, total: { baseUnits: total.toString() }, retryFailed },
         new grpc.Metadata(),
         { deadline: Date.now() + 10_000 },
         (err, res) => (err ? reject(err) : resolve(res!)),

@@ -22,7 +22,9 @@ export interface RewardRootState extends RewardRootRequest {
 /**
  * Records a request to post a reward root (PostRewardRoot) and answers its state. One request
  * per epoch: the same request again is answered with what happened to the first (so a caller
- * that crashed or timed out simply asks again), a different one is refused. The signer
+ * that crashed or timed out simply asks again), a different one is refused. A failed request
+ * (nothing of it reached the chain) is replaced and re-opened when the caller asks to retry, so
+ * a root refused for want of rewards can be posted once they arrive. The signer
  * (infra/reward-root-signer.ts) sends it.
  */
 export class PostRewardRootHandler {
@@ -38,13 +40,22 @@ export class PostRewardRootHandler {
     this.s = quoteSchema(schema);
   }
 
-  async request(raw: { epoch: string; root: string; total: string }): Promise<RewardRootState> {
+  async request(raw: {
+    epoch: string;
+    root: string;
+    total: string;
+    retryFailed: boolean;
+  }): Promise<RewardRootState> {
     const { request, problems } = rewardRootProblems(raw);
     if (!request) throw new InvalidArgumentError(`PostRewardRoot: ${problems.join('; ')}`);
     await this.pool.query(
       `INSERT INTO ${this.s}.reward_root_requests (epoch, root, total, status)
-       VALUES ($1, $2, $3, 'pending') ON CONFLICT (epoch) DO NOTHING`,
-      [request.epoch.toString(), request.root, request.total.toString()],
+       VALUES ($1, $2, $3, 'pending')
+       ON CONFLICT (epoch) DO UPDATE SET root = EXCLUDED.root, total = EXCLUDED.total,
+         status = 'pending', detail = 'retry after: ' || ${this.s}.reward_root_requests.detail,
+         updated_at = now()
+       WHERE $4 AND ${this.s}.reward_root_requests.status = 'failed'`,
+      [request.epoch.toString(), request.root, request.total.toString(), raw.retryFailed],
     );
     const state = await this.state(request.epoch);
     if (!state || !sameRewardRoot(state, request))

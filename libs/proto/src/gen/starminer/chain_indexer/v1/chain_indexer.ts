@@ -413,7 +413,14 @@ export interface PostRewardRootRequest {
   /** 0x-prefixed 32-byte Merkle root (non-zero) of the epoch's (epoch, account, amount) leaves. */
   root: string;
   /** Sum of the epoch's allocations, reserved from the distributor's unallocated balance. */
-  total: TokenAmount | undefined;
+  total:
+    | TokenAmount
+    | undefined;
+  /**
+   * When the epoch's request FAILED (nothing of it is on chain), replace it with this one and
+   * try again. Set it once per attempt, not on every poll, or a failure is never seen.
+   */
+  retryFailed: boolean;
 }
 
 export interface PostRewardRootResponse {
@@ -2922,7 +2929,7 @@ export const GetBalancesResponse: MessageFns<GetBalancesResponse> = {
 };
 
 function createBasePostRewardRootRequest(): PostRewardRootRequest {
-  return { epoch: "0", root: "", total: undefined };
+  return { epoch: "0", root: "", total: undefined, retryFailed: false };
 }
 
 export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
@@ -2935,6 +2942,9 @@ export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
     }
     if (message.total !== undefined) {
       TokenAmount.encode(message.total, writer.uint32(26).fork()).join();
+    }
+    if (message.retryFailed !== false) {
+      writer.uint32(32).bool(message.retryFailed);
     }
     return writer;
   },
@@ -2976,6 +2986,14 @@ export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
             message.total = TokenAmount.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.retryFailed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2993,6 +3011,11 @@ export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
       epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "0",
       root: isSet(object.root) ? globalThis.String(object.root) : "",
       total: isSet(object.total) ? TokenAmount.fromJSON(object.total) : undefined,
+      retryFailed: isSet(object.retryFailed)
+        ? globalThis.Boolean(object.retryFailed)
+        : isSet(object.retry_failed)
+        ? globalThis.Boolean(object.retry_failed)
+        : false,
     };
   },
 
@@ -3007,6 +3030,9 @@ export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
     if (message.total !== undefined) {
       obj.total = TokenAmount.toJSON(message.total);
     }
+    if (message.retryFailed !== false) {
+      obj.retryFailed = message.retryFailed;
+    }
     return obj;
   },
 
@@ -3020,6 +3046,7 @@ export const PostRewardRootRequest: MessageFns<PostRewardRootRequest> = {
     message.total = (object.total !== undefined && object.total !== null)
       ? TokenAmount.fromPartial(object.total)
       : undefined;
+    message.retryFailed = object.retryFailed ?? false;
     return message;
   },
 };
@@ -3301,7 +3328,8 @@ export const ChainIndexerServiceService = {
    * (the platform's one chain signer, holder of VALIDATOR_ROLE). Idempotent per epoch: the first
    * call records the request, which the signer sends, bumps and confirms; a repeated call with
    * the same root and total returns its state (and transaction), another root or total for a
-   * requested epoch is refused with ALREADY_EXISTS. Poll until POSTED or FAILED.
+   * requested epoch is refused with ALREADY_EXISTS, unless the request failed and retry_failed
+   * is set. Poll until POSTED or FAILED.
    */
   postRewardRoot: {
     path: "/starminer.chain_indexer.v1.ChainIndexerService/PostRewardRoot" as const,
@@ -3331,7 +3359,8 @@ export interface ChainIndexerServiceServer extends UntypedServiceImplementation 
    * (the platform's one chain signer, holder of VALIDATOR_ROLE). Idempotent per epoch: the first
    * call records the request, which the signer sends, bumps and confirms; a repeated call with
    * the same root and total returns its state (and transaction), another root or total for a
-   * requested epoch is refused with ALREADY_EXISTS. Poll until POSTED or FAILED.
+   * requested epoch is refused with ALREADY_EXISTS, unless the request failed and retry_failed
+   * is set. Poll until POSTED or FAILED.
    */
   postRewardRoot: handleUnaryCall<PostRewardRootRequest, PostRewardRootResponse>;
 }
@@ -3435,7 +3464,8 @@ export interface ChainIndexerServiceClient extends Client {
    * (the platform's one chain signer, holder of VALIDATOR_ROLE). Idempotent per epoch: the first
    * call records the request, which the signer sends, bumps and confirms; a repeated call with
    * the same root and total returns its state (and transaction), another root or total for a
-   * requested epoch is refused with ALREADY_EXISTS. Poll until POSTED or FAILED.
+   * requested epoch is refused with ALREADY_EXISTS, unless the request failed and retry_failed
+   * is set. Poll until POSTED or FAILED.
    */
   postRewardRoot(
     request: PostRewardRootRequest,
