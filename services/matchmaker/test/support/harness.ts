@@ -249,6 +249,9 @@ export async function startMatchmaker(opts: {
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     STARMINER_REGIONS: stackRegions().join(','),
     PRICING_GRPC_URL: opts.pricingAddress,
+    // Neutral scores unless a test brings its own reputation service: a service listening on the
+    // default port (the demo's) must not steer these tests' matching.
+    REPUTATION_GRPC_URL: '127.0.0.1:1',
     JOB_NAMESPACE: namespace,
     SIMULATION_ANNOTATIONS: 'true',
     TICK_MS: '200',
@@ -256,8 +259,9 @@ export async function startMatchmaker(opts: {
     LOG_LEVEL: 'warn',
     ...opts.extraEnv,
   };
+  // A region's kubeconfig given in extraEnv (a private region under a stack name) wins.
   for (const r of stackRegions())
-    env[`KUBECONFIG_${r.toUpperCase().replace(/-/g, '_')}`] = regionKubeconfig(r);
+    env[`KUBECONFIG_${r.toUpperCase().replace(/-/g, '_')}`] ??= regionKubeconfig(r);
   const config = loadConfig(env);
   const logger = new JsonLogger({ service: 'matchmaker', level: 'warn' });
   const service = await startService(
