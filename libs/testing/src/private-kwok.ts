@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -26,6 +26,18 @@ async function freePort(): Promise<number> {
     if (free) return port;
   }
 }
+
+/** A process that exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Processes a supervisor restarts when they exit during an API-server outage. */
+const RESTARTED = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
 /** A pool of simulated GPU nodes, in the shape of deploy/local/gpu-nodes.yaml. */
 export interface PrivatePool {
@@ -139,6 +151,81 @@ export class PrivateKwokRegion {
     return `${this.region}-${pool}-${index}`;
   }
 
+  private supervisor?: NodeJS.Timeout;
+  /** Command lines of the control-plane processes, kept while the API server is away. */
+  private argv = new Map<string, string[]>();
+
+  private pidFile(component: string): string {
+    return path.join(this.workdir, 'clusters', this.name, 'pids', `${component}.pid`);
+  }
+
+  private pidOf(component: string): number {
+    return Number(fs.readFileSync(this.pidFile(component), 'utf8').trim());
+  }
+
+  /**
+   * Kills this region's kube-apiserver alone (clients see connection refused) while etcd and
+   * kwok keep running, as a real cluster's nodes keep running their pods while its API server
+   * is away. (kwok does not resume a pod's stages after a whole-cluster restart, so `stop()`
+   * would freeze running pods forever.)
+   */
+  async stopApiServer(): Promise<void> {
+    for (const c of RESTARTED) {
+      const pid = this.pidOf(c);
+      this.argv.set(
+        c,
+        fs
+          .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a) => a !== ''),
+      );
+    }
+    const pid = this.pidOf('kube-apiserver');
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /**
+   * Starts the kube-apiserver again with the same arguments and waits until it is ready; then
+   * starts the controller manager and scheduler again if they exited, as their supervisor
+   * would (they exit when they cannot renew their leader lease while the API server is away).
+   */
+  async startApiServer(): Promise<void> {
+    this.respawn('kube-apiserver');
+    for (let i = 0; ; i++) {
+      try {
+        this.kubectl(['get', '--raw', '/readyz']);
+        break;
+      } catch (err) {
+        if (i > 600) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // They may give up on their lease a little later too: watch them until the region is deleted.
+    const supervise = () => {
+      for (const c of RESTARTED) if (!alive(this.pidOf(c))) this.respawn(c);
+    };
+    supervise();
+    this.supervisor ??= setInterval(supervise, 500);
+    this.supervisor.unref();
+  }
+
+  private respawn(component: string): void {
+    const argv = this.argv.get(component);
+    if (!argv) throw new Error(`${component} was not stopped with stopApiServer`);
+    const dir = path.join(this.workdir, 'clusters', this.name);
+    const log = fs.openSync(path.join(dir, 'logs', `${component}.log`), 'a');
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    fs.closeSync(log);
+    // kwokctl stops what its pid files name: keep them true so delete() ends these processes.
+    fs.writeFileSync(this.pidFile(component), String(child.pid));
+  }
+
   private ctl(...args: string[]): void {
     execFileSync(`${this.bin}/kwokctl`, [...args, '--name', this.name], {
       env: { ...process.env, KWOK_WORKDIR: this.workdir, PATH: `${this.bin}:${process.env.PATH}` },
@@ -156,6 +243,7 @@ export class PrivateKwokRegion {
   }
 
   delete(): void {
+    clearInterval(this.supervisor);
     try {
       this.ctl('delete', 'cluster');
     } finally {
