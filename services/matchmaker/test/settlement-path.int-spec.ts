@@ -12,13 +12,14 @@ import { resolveGpuClass } from '@starminer/gpu-catalogue';
 import { commonV1, type matchmakerV1 } from '@starminer/proto';
 import {
   deployFreshProtocol,
+  type PrivateKwokRegion,
   requireStackVar,
   waitUntil,
   type FreshProtocol,
 } from '@starminer/testing';
-import { call, deleteNamespace, startMatchmaker, type Matchmaker } from './support/harness';
+import { call, startMatchmaker, type Matchmaker } from './support/harness';
 import {
-  addJoinedNodes,
+  joinedPrivateRegion,
   registerAndStake,
   startProtocolServices,
   type ProtocolServices,
@@ -27,11 +28,11 @@ import {
 // The whole path on real services and a real chain: the real pricing quotes and signs, the client
 // funds the escrow with that signed quote, the real chain-indexer reports EscrowFunded, the
 // matchmaker matches on the real registry's nodes (kwok GPU nodes of the test's own staked
-// provider, joined in a shared region), kwok runs the pod, and the chain-indexer's settlement
+// provider, joined to a private kwok control plane serving as region ap-south), kwok runs the pod, and the chain-indexer's settlement
 // signer settles from the terminal event's metered usage; EscrowSettled brings the job to Settled.
 // Checked on chain: the provider's pull-payout credit and the client's refund, exactly.
 const run = randomUUID().slice(0, 8);
-const REGION = 'ap-south'; // its shared nodes are RTX 4090s only: H100 jobs land on ours
+const REGION = 'ap-south';
 const H100 = 'NVIDIA-H100-80GB-HBM3';
 const QUOTE_VALIDITY_SECONDS = 40;
 const URGENCY_NAME: Record<number, string> = { 1: 'low', 2: 'normal', 3: 'high', 4: 'critical' };
@@ -41,7 +42,7 @@ const client = devWallet(18);
 let protocol: FreshProtocol;
 let provider: Wallet;
 let services: ProtocolServices | undefined;
-let nodes: { remove(): Promise<void> } | undefined;
+let region: PrivateKwokRegion | undefined;
 let mm: Matchmaker | undefined;
 let clientWallet: Wallet;
 let feeBps: bigint;
@@ -174,36 +175,30 @@ beforeAll(async () => {
   await registerAndStake(protocol.deployments, provider, [REGION]);
   await (await asClient.providerRegistry.registerClient()).wait();
 
-  const runLabel = { 'starminer-test/run': `mm${run}` };
-  nodes = await addJoinedNodes({
+  region = await joinedPrivateRegion({
     region: REGION,
-    names: [`mm-${run}-h100-0`, `mm-${run}-h100-1`],
-    labels: runLabel,
-    providerKey: provider.privateKey,
-    pool: `h100-mm${run}`,
-    gpus: 4,
+    provider,
+    pools: [{ pool: 'h100-t', product: 'H100-80GB', gpusPerNode: 4, nodes: 2 }],
   });
   services = await startProtocolServices({
     run,
     deploymentsFile: protocol.deploymentsFile,
     pricingKey: protocol.pricingKey,
     settlerKey: protocol.settlerKey,
-    regions: [REGION],
-    nodeSelector: `starminer.io/provider,starminer-test/run=mm${run}`,
+    regions: [{ region: REGION, kubeconfig: region.kubeconfig }],
     quoteValiditySeconds: QUOTE_VALIDITY_SECONDS,
   });
   mm = await startMatchmaker({
     pricingAddress: services.pricingGrpc,
     runId: `sp-${run}`,
-    extraEnv: { STARMINER_REGIONS: REGION },
+    extraEnv: { STARMINER_REGIONS: REGION, KUBECONFIG_AP_SOUTH: region.kubeconfig },
   });
 }, 240_000);
 
 afterAll(async () => {
   await mm?.stop();
   await services?.stop();
-  await nodes?.remove();
-  if (mm) await deleteNamespace(mm.namespace);
+  region?.delete();
   const db = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 1 });
   for (const s of [...(services?.schemas ?? []), `mm_sp_${run}`])
     await db.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);

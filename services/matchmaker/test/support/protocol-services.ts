@@ -1,13 +1,24 @@
 // The real pricing, registry and chain-indexer services, started from their builds
 // (`node services/<name>/dist/main.js`) against the local stack and a contract set of the test's
-// own, with schemas and consumer groups of their own; plus GPU nodes of the test's own provider,
-// joined to a shared region the way a node operator joins them.
+// own, with schemas and consumer groups of their own; plus a region of the test's own (a private
+// kwok control plane under a region name of the regions file) whose GPU nodes belong to the
+// test's provider and are joined the way a node operator joins them. A private region keeps the
+// nodes away from any other registry watching the shared clusters (a registry of another
+// contract set would taint them as not admitted).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { NonceManager, type Wallet } from 'ethers';
 import { connectContracts, toBytes32, type Deployments } from '@starminer/chain';
-import { regionKubeconfig, requireStackVar, stackEnv, waitUntil } from '@starminer/testing';
+import {
+  PrivateKwokRegion,
+  regionKubeconfig,
+  requireStackVar,
+  stackEnv,
+  waitUntil,
+  type PrivatePool,
+} from '@starminer/testing';
 import { joinNode } from '../../../../cli/src/commands/node/node-join';
 import {
   ServiceProcess,
@@ -38,8 +49,8 @@ async function ready(p: ServiceProcess): Promise<{ httpPort: number; grpcPort: n
 }
 
 /**
- * Starts chain-indexer (follower and settlement signer), registry (managing only the nodes that
- * carry `nodeSelector`) and pricing (quotes signed by `pricingKey`, valid `quoteValiditySeconds`).
+ * Starts chain-indexer (follower and settlement signer), registry (managing the GPU nodes of
+ * `regions`) and pricing (quotes signed by `pricingKey`, valid `quoteValiditySeconds`).
  * The builds must be current: `npx tsc -b tsconfig.build.json`.
  */
 export async function startProtocolServices(o: {
@@ -47,8 +58,7 @@ export async function startProtocolServices(o: {
   deploymentsFile: string;
   pricingKey: Wallet;
   settlerKey: Wallet;
-  regions: string[];
-  nodeSelector: string;
+  regions: Array<{ region: string; kubeconfig: string }>;
   quoteValiditySeconds: number;
 }): Promise<ProtocolServices> {
   for (const name of ['chain-indexer', 'registry', 'pricing']) {
@@ -91,8 +101,8 @@ export async function startProtocolServices(o: {
     new ServiceProcess('registry', {
       ...base,
       DATABASE_SCHEMA: schemas[1]!,
-      KUBE_REGIONS: o.regions.map((r) => `${r}=${regionKubeconfig(r)}`).join(','),
-      NODE_LABEL_SELECTOR: o.nodeSelector,
+      KUBE_REGIONS: o.regions.map((r) => `${r.region}=${r.kubeconfig}`).join(','),
+      NODE_LABEL_SELECTOR: 'starminer.io/provider',
       CONSUMER_GROUP: `reg-${o.run}`,
       RESYNC_INTERVAL_MS: '5000',
       PROVIDER_RECHECK_INTERVAL_MS: '1000',
@@ -139,7 +149,43 @@ export async function registerAndStake(
   await (await c.staking.stake(stake)).wait();
 }
 
-/** kwok GPU nodes of the test's provider in a shared region, joined with the operator's command. */
+/**
+ * A private kwok region named `region` with the given pools of the provider's GPU nodes, each
+ * joined with the node operator's command (signed by the provider key).
+ */
+export async function joinedPrivateRegion(o: {
+  region: string;
+  provider: Wallet;
+  pools: PrivatePool[];
+}): Promise<PrivateKwokRegion> {
+  const r = await PrivateKwokRegion.create({
+    region: o.region,
+    provider: o.provider.address.toLowerCase(),
+    pools: o.pools,
+  });
+  try {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(r.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const nodes = await core.listNode({ labelSelector: 'starminer.io/pool' });
+    for (const n of nodes.items)
+      await joinNode(core, {
+        region: o.region,
+        providerKey: o.provider.privateKey,
+        node: n.metadata!.name!,
+      });
+    return r;
+  } catch (err) {
+    r.delete();
+    throw err;
+  }
+}
+
+/**
+ * kwok GPU nodes of the test's provider in a shared region, joined with the operator's command.
+ * A registry of another contract set watching the shared clusters with the default selector
+ * taints them as not admitted; prefer joinedPrivateRegion where that can happen.
+ */
 export async function addJoinedNodes(o: {
   region: string;
   names: string[];
