@@ -1,24 +1,21 @@
-// The demo scenario of `make demo`: deploys the contracts to the local chain, starts the services,
-// settles a job's payment on chain and runs a GPU job in every region, then prints a summary.
+// The demo scenario of `make demo`: deploys the contracts to the local chain, onboards providers and
+// their GPU nodes, starts the services, then has demo clients submit a mixed batch of jobs through
+// the SDK (funding each escrow in the same call), shows their progress live and prints a summary
+// with each job's settlement transaction. Exits non-zero if any job does not end as expected.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import * as k8s from '@kubernetes/client-node';
-import { Wallet, formatUnits } from 'ethers';
-import { devRoleWallet, devWallet, readDeployments, rpcProvider } from '@starminer/chain';
-import {
-  regionKubeconfig,
-  requireStackVar,
-  stackRegions,
-  stackRunDir,
-  waitUntil,
-} from '@starminer/testing';
-import { fundAndSettle } from '../contracts/examples/fund-and-settle';
+import { formatUnits } from 'ethers';
+import { Pool } from 'pg';
+import { readDeployments, rpcProvider } from '@starminer/chain';
+import { requireStackVar, stackRegions, stackRunDir } from '@starminer/testing';
+import { batch, runBatch, summary } from './demo-batch';
+import { connectClients, fundClients, type DemoClient } from './demo-clients';
 import { onboardProviders } from './demo-providers';
 
 const root = path.resolve(__dirname, '..');
 const runDir = stackRunDir();
 const deploymentsFile = path.join(runDir, 'deployments.json');
+const GATEWAY_URL = process.env.STARMINER_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 
 function step(msg: string): void {
   console.log(`\n== ${msg}`);
@@ -37,97 +34,38 @@ function deployContracts(): void {
   );
 }
 
+/**
+ * Each run deploys a fresh contract set, so the chain-indexer's mirror of the previous one (and
+ * its cursor, which a reorg of the dev chain may have left behind) is dropped before it starts:
+ * it re-reads from the new deployment block (docs/chain-indexer.md, "Operating it").
+ */
+async function resetChainMirror(): Promise<void> {
+  const status = execFileSync(
+    'bash',
+    [path.join(root, 'deploy/local/services.sh'), 'status', 'chain-indexer'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (!status.includes('stopped')) return;
+  const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
+  try {
+    await pool.query('DROP SCHEMA IF EXISTS chain_indexer CASCADE');
+  } finally {
+    await pool.end();
+  }
+}
+
 function startServices(): void {
-  step('starting the services');
+  step('starting the services (the matchmaker passes simulated runtimes to the kwok GPU nodes)');
   execFileSync('bash', [path.join(root, 'deploy/local/services.sh'), 'start'], {
     stdio: 'inherit',
+    // A local-stack feature: jobs may script how long their simulated pod runs and how it ends.
+    env: { ...process.env, SIMULATION_ANNOTATIONS: 'true' },
   });
   execFileSync('bash', [path.join(root, 'deploy/local/services.sh'), 'status'], {
     stdio: 'inherit',
   });
-}
-
-async function settleOnChain(): Promise<string[]> {
-  step('a client funds a job against a signed quote; the settler settles 1,800 GPU-seconds');
-  const provider = rpcProvider(requireStackVar('CHAIN_RPC_URL'));
-  const signer = (w: { privateKey: string }) => new Wallet(w.privateKey, provider);
-  try {
-    const r = await fundAndSettle(readDeployments(deploymentsFile), {
-      client: signer(devWallet(16)),
-      provider: signer(devWallet(17)),
-      pricing: signer(devRoleWallet('quoteSigner')),
-      settler: signer(devRoleWallet('settler')),
-    });
-    return [
-      `job ${r.jobId}`,
-      `provider credited and withdrew ${formatUnits(r.providerPaid, 18)} AGPU`,
-      `client refunded ${formatUnits(r.clientRefund, 18)} AGPU`,
-    ];
-  } finally {
-    provider.destroy();
-  }
-}
-
-interface RegionRun {
-  region: string;
-  product: string;
-  node: string;
-  provider: string;
-  seconds: number;
-}
-
-async function runGpuJob(region: string): Promise<RegionRun> {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(regionKubeconfig(region));
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const batch = kc.makeApiClient(k8s.BatchV1Api);
-  const nodes = await core.listNode({ labelSelector: 'nvidia.com/gpu.present=true' });
-  const product = nodes.items[0]!.metadata!.labels!['nvidia.com/gpu.product']!;
-  const name = `demo-${randomUUID().slice(0, 8)}`;
-  await batch.createNamespacedJob({
-    namespace: 'default',
-    body: {
-      metadata: { name, labels: { 'starminer.io/demo': 'true' } },
-      spec: {
-        backoffLimit: 0,
-        ttlSecondsAfterFinished: 600,
-        template: {
-          metadata: { annotations: { 'starminer.io/sim-runtime': '3s' } },
-          spec: {
-            restartPolicy: 'Never',
-            nodeSelector: { 'nvidia.com/gpu.product': product },
-            tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-            containers: [
-              {
-                name: 'inference',
-                image: 'ghcr.io/starminer/stable-diffusion:1',
-                resources: { limits: { 'nvidia.com/gpu': '1' } },
-              },
-            ],
-          },
-        },
-      },
-    },
-  });
-  const job = await waitUntil(`GPU job ${name} in ${region} to complete`, async () => {
-    const j = await batch.readNamespacedJob({ name, namespace: 'default' });
-    return j.status?.succeeded ? j : undefined;
-  });
-  const pods = await core.listNamespacedPod({
-    namespace: 'default',
-    labelSelector: `job-name=${name}`,
-  });
-  const nodeName = pods.items[0]!.spec!.nodeName!;
-  const node = await core.readNode({ name: nodeName });
-  const started = new Date(job.status!.startTime!).getTime();
-  const finished = new Date(job.status!.completionTime!).getTime();
-  return {
-    region,
-    product,
-    node: nodeName,
-    provider: node.metadata!.labels!['starminer.io/provider']!,
-    seconds: Math.round((finished - started) / 1000),
-  };
 }
 
 async function onboard(): Promise<string[]> {
@@ -143,19 +81,53 @@ async function onboard(): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  const started = Date.now();
   deployContracts();
   await onboard();
+  await resetChainMirror();
   startServices();
-  const money = await settleOnChain();
-  step('one GPU job per region, placed by the real kube-scheduler on a simulated GPU node');
-  const runs = await Promise.all(stackRegions().map(runGpuJob));
+  const d = readDeployments(deploymentsFile);
+  const chain = rpcProvider(requireStackVar('CHAIN_RPC_URL'));
+  let clients: DemoClient[] = [];
+  try {
+    step(
+      'demo clients: AGPU in their wallets, a Sign-In with Ethereum session and an API key each',
+    );
+    for (const line of await fundClients(d, chain)) console.log(`  ${line}`);
+    clients = await connectClients(GATEWAY_URL, deploymentsFile, chain);
+    for (const c of clients) console.log(`  ${c.name} ${c.address} signed in, API key created`);
 
-  step('summary');
-  for (const line of money) console.log(`  ${line}`);
-  console.table(runs);
-  console.log(
-    `\nServices keep running (logs in ${runDir}/logs). Stop everything with 'make down'.`,
-  );
+    const items = batch(clients, stackRegions());
+    step(
+      `submitting ${items.length} requests through the SDK (templates x urgencies x regions), ` +
+        'each funding its escrow in the same call',
+    );
+    const done = await runBatch(items, {
+      write: (s) => void process.stdout.write(s),
+      live: process.stdout.isTTY === true,
+      timeoutMs: 10 * 60_000,
+    });
+
+    step('summary');
+    for (const line of summary(done)) console.log(line);
+    const bad = done.filter((f) => !f.ok);
+    const spent = done.reduce((sum, f) => sum + BigInt(f.job.cost), 0n);
+    console.log(
+      `\n${done.length} jobs, ${done.length - bad.length} ended as expected; ` +
+        `${formatUnits(spent, 18)} AGPU paid for GPU time; ${Math.round((Date.now() - started) / 1000)}s in all.`,
+    );
+    if (bad.length) {
+      for (const f of bad) console.error(`  job ${f.job.jobId}: ${f.why}`);
+      throw new Error(`${bad.length} job(s) did not reach their expected end`);
+    }
+    console.log(
+      `\nServices keep running (logs in ${runDir}/logs). Try the CLI next (README, "Submit a job"); ` +
+        "stop everything with 'make down'.",
+    );
+  } finally {
+    for (const c of clients) c.client.close();
+    chain.destroy();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -62,15 +62,15 @@ describe('cli formatting', () => {
       false,
       () => new Date('2026-01-01T10:20:30Z'),
     );
-    d.add({ jobId: 'abcdef12-0000', state: 'QUOTED', template: 'stable-diffusion' });
+    d.add({ jobId: '0000-abcdef12', state: 'QUOTED', template: 'stable-diffusion' });
     d.update({
-      jobId: 'abcdef12-0000',
+      jobId: '0000-abcdef12',
       eventType: 'JobStarted',
       state: 'RUNNING',
       progressPercent: 60,
       occurredAt: '',
       final: false,
     });
-    expect(out).toEqual(['10:20:30  abcdef12  stable-diffusion  RUNNING     60%\n']);
+    expect(out).toEqual(['10:20:30  abcdef12  stable-diffusion          RUNNING     60%\n']);
   });
 });

@@ -25,7 +25,8 @@ export function perGpuHour(pricePerGpuSecond: string): string {
   return `${agpu(BigInt(pricePerGpuSecond || 0) * 3600n, 3)}/GPU-h`;
 }
 
-export const shortId = (id: string): string => id.slice(0, 8);
+/** The tail of a job id: UUIDv7 ids begin with their timestamp, so jobs of one batch share a head. */
+export const shortId = (id: string): string => id.slice(-8);
 
 /** Whether a job that is over ended well: settled without an end reason, or succeeded. */
 export function outcomeOf(

@@ -50,7 +50,7 @@ export class ProgressDisplay {
     if (this.live) this.redraw();
     else
       this.write(
-        `${this.now().toISOString().slice(11, 19)}  ${shortId(r.id)}  ${r.label.padEnd(16)}  ${r.state.padEnd(10)} ${String(r.progress).padStart(3)}%${r.region ? `  ${r.region}` : ''}\n`,
+        `${this.now().toISOString().slice(11, 19)}  ${shortId(r.id)}  ${r.label.padEnd(24)}  ${r.state.padEnd(10)} ${String(r.progress).padStart(3)}%${r.region ? `  ${r.region}` : ''}\n`,
       );
   }
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The StarMiner services, built (npm run build) and run as background processes against the
 # local stack. Each gets the stack's endpoints (stack.env) and the deployments file.
+# With the whole set it also runs a block ticker: anvil mines only when a transaction arrives, so
+# without it a deposit would never gather the confirmations the chain-indexer waits for
+# (CHAIN_BLOCK_SECONDS, default 1; 0 turns it off).
 # usage: services.sh start|stop|status [service...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,7 +13,9 @@ source "$here/lib.sh"
 root=$(repo_root)
 all=(chain-indexer registry pricing reputation matchmaker spillover gateway)
 cmd=${1:-}; shift || true
-names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
+names=("$@"); whole=$([ ${#names[@]} -eq 0 ] && echo yes || echo no)
+[ ${#names[@]} -gt 0 ] || names=("${all[@]}")
+block_seconds=${CHAIN_BLOCK_SECONDS:-1}
 
 http_port() {
   case "$1" in
@@ -35,6 +40,12 @@ case "$cmd" in
       start_bg "svc-$s" "$(run_dir)/logs/$s.log" env $(grep -E '^[A-Z0-9_]+=' "$(run_dir)/stack.env" | xargs) \
         DEPLOYMENTS_FILE="$(run_dir)/deployments.json" node "$main"
     done
+    if [ "$whole" = yes ] && [ "$block_seconds" != 0 ] && ! is_running chain-ticker; then
+      rpc=$(grep -E '^CHAIN_RPC_URL=' "$(run_dir)/stack.env" | cut -d= -f2-)
+      start_bg chain-ticker "$(run_dir)/logs/chain-ticker.log" bash -c \
+        "while true; do curl -sf -o /dev/null -X POST -H 'content-type: application/json' --data '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"evm_mine\",\"params\":[]}' '$rpc'; sleep $block_seconds; done"
+      log "chain-ticker mines a block every ${block_seconds}s on $rpc"
+    fi
     for s in "${names[@]}"; do
       port=$(http_port "$s")
       wait_for "service $s (http://127.0.0.1:$port/readyz; log $(run_dir)/logs/$s.log)" 90 ready "$port"
@@ -43,6 +54,7 @@ case "$cmd" in
     ;;
   stop)
     for s in "${names[@]}"; do stop_bg "svc-$s"; done
+    [ "$whole" = no ] || stop_bg chain-ticker
     ;;
   status)
     for s in "${names[@]}"; do
@@ -51,6 +63,7 @@ case "$cmd" in
         if ready "$port"; then echo "$s: ready on :$port"; else echo "$s: running, not ready (:$port/readyz)"; fi
       else echo "$s: stopped"; fi
     done
+    if is_running chain-ticker; then echo "chain-ticker: running"; else echo "chain-ticker: stopped"; fi
     ;;
   *) die "usage: $0 start|stop|status [service...]" ;;
 esac

@@ -1,5 +1,12 @@
 import { Signature, type Provider, type Signer } from 'ethers';
-import { connectContracts, jobIdFromUuid, type Deployments } from '@starminer/chain';
+import {
+  AGPU__factory,
+  connectContracts,
+  JobEscrow__factory,
+  jobIdFromUuid,
+  ProviderRegistry__factory,
+  type Deployments,
+} from '@starminer/chain';
 import { SdkError } from './errors';
 import { escrowQuoteOf } from './escrow-quote';
 import { type Job } from './types';
@@ -23,16 +30,33 @@ export interface Settlement {
   clientRefund: string;
 }
 
+const CONTRACT_ERRORS = [
+  JobEscrow__factory.createInterface(),
+  AGPU__factory.createInterface(),
+  ProviderRegistry__factory.createInterface(),
+];
+
+/** A failed call, with the contract's custom error decoded (e.g. QuoteExpired(...)) when it has one. */
 const chainError = (what: string, err: unknown): SdkError => {
-  const e = err as { shortMessage?: string; reason?: string; message?: string };
-  return new SdkError(
-    'CHAIN',
-    `${what}: ${e.reason ?? e.shortMessage ?? e.message ?? String(err)}`,
-  );
+  const e = err as { shortMessage?: string; reason?: string; message?: string; data?: string };
+  let why = e.reason ?? e.shortMessage ?? e.message ?? String(err);
+  for (const iface of e.data ? CONTRACT_ERRORS : []) {
+    try {
+      const parsed = iface.parseError(e.data!);
+      if (parsed) {
+        why = `${parsed.name}(${parsed.args.map(String).join(', ')})`;
+        break;
+      }
+    } catch {
+      // Not this contract's error.
+    }
+  }
+  return new SdkError('CHAIN', `${what}: ${why}`);
 };
 
 /**
- * Funds a job's escrow with its signed quote, from `signer` (the job's client wallet). With
+ * Funds a job's escrow with its signed quote, from `signer` (the job's client wallet), first
+ * registering the wallet as a client in the ProviderRegistry if it is not yet one. With
  * `approval: 'permit'` (default) one transaction carries an EIP-2612 permit for the deposit;
  * with 'approve' an approve transaction goes first when the allowance is short.
  */
@@ -54,6 +78,9 @@ export async function fundJob(
     );
   const c = connectContracts(d, signer);
   try {
+    // JobEscrow takes deposits from registered clients only; registering is one transaction, once.
+    if (!(await c.providerRegistry.isClient(owner)))
+      await (await c.providerRegistry.registerClient()).wait();
     let tx;
     if (approval === 'approve') {
       if ((await c.agpu.allowance(owner, d.contracts.jobEscrow)) < amount)

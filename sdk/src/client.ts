@@ -55,6 +55,8 @@ export interface ClientOptions {
   deployments?: Deployments | string;
   /** Per-call limit of the unary calls, default 30 s. */
   timeoutMs?: number;
+  /** Extra attempts of quote and submit after a passing failure (rate limit, unavailable); default 3. */
+  retries?: number;
 }
 
 export interface SubmitOptions {
@@ -180,7 +182,7 @@ export class StarMinerClient {
 
   /** Signed price offers for a job request, one result per job it expands to. Creates nothing. */
   quote(req: JobRequest): Promise<QuoteResult[]> {
-    return this.transport.quote(req);
+    return this.retrying(() => this.transport.quote(req));
   }
 
   /**
@@ -189,10 +191,9 @@ export class StarMinerClient {
    */
   async submit(req: JobRequest, opts: SubmitOptions = {}): Promise<SubmitResult> {
     if (opts.fund) this.requireSigner('fund a job');
-    const jobs = await this.transport.submit({
-      ...req,
-      idempotencyKey: req.idempotencyKey ?? randomUUID(),
-    });
+    // One idempotency key for every attempt: a retried submission never creates a second job.
+    const keyed = { ...req, idempotencyKey: req.idempotencyKey ?? randomUUID() };
+    const jobs = await this.retrying(() => this.transport.submit(keyed));
     if (!jobs.length) throw new SdkError('INTERNAL', 'the gateway created no job');
     const funding: FundResult[] = [];
     if (opts.fund) for (const job of jobs) funding.push(await this.fund(job, opts.approval));
@@ -363,6 +364,25 @@ export class StarMinerClient {
 
   close(): void {
     this.transport.close();
+  }
+
+  /**
+   * Retries a call that failed for a passing reason (rate limit, a service or network briefly
+   * unavailable), honouring Retry-After, with backoff: `retries` more attempts (default 3).
+   */
+  private async retrying<T>(call: () => Promise<T>): Promise<T> {
+    const retries = this.o.retries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!(err instanceof SdkError && err.retryable) || attempt >= retries) throw err;
+        const wait = err.details.retryAfterSeconds
+          ? err.details.retryAfterSeconds * 1000
+          : 1_000 * 2 ** attempt;
+        await sleep(Math.min(wait, 30_000));
+      }
+    }
   }
 
   private requireSigner(what: string): Signer {

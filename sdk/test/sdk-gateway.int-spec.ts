@@ -137,7 +137,7 @@ async function publishJobEvents(jobId: string, client: string): Promise<void> {
 
 describe.each(['rest', 'grpc'] as const)('SDK over %s', (transport) => {
   const connect = (o: { signer?: Signer; apiKey?: string } = {}) =>
-    new StarMinerClient({ gatewayUrl, grpcAddress, transport, ...o });
+    new StarMinerClient({ gatewayUrl, grpcAddress, transport, retries: 0, ...o });
 
   it('lists and describes templates without credentials', async () => {
     const c = connect();
