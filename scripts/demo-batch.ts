@@ -17,6 +17,8 @@ export interface Finished {
   item: BatchItem;
   job: Job;
   settlement: Settlement | undefined;
+  /** How the workload ended: "succeeded", or "failed" with the job's end reason. */
+  end: string;
   ok: boolean;
   why: string;
 }
@@ -135,13 +137,14 @@ export async function runBatch(
       const why = ok
         ? ''
         : `expected ${item.expect} and settled, got ${ended.state}${ended.endReason ? ` (${ended.endReason})` : ''}${settlement ? `, escrow ${settlement.kind}` : ', escrow not closed'}`;
-      return { item, job: ended, settlement, ok, why };
+      const end = failed ? `failed${ended.endReason ? ` (${ended.endReason})` : ''}` : 'succeeded';
+      return { item, job: ended, settlement, end, ok, why };
     }),
   );
 }
 
 export function summary(done: Finished[]): string[] {
-  const rows = done.map(({ job, settlement, ok }) => {
+  const rows = done.map(({ job, settlement, end, ok }) => {
     const cls = job.quote ? resolveGpuClass(job.quote.gpuProduct) : '';
     const runtime = job.gpu.count ? Math.round(job.gpuSeconds / job.gpu.count) : 0;
     return [
@@ -152,6 +155,7 @@ export function summary(done: Finished[]): string[] {
       job.placement?.provider ? `${job.placement.provider.slice(0, 10)}…` : '',
       job.quote ? perGpuHour(job.quote.pricePerGpuSecond) : '',
       `${runtime}s x${job.gpu.count}`,
+      end,
       agpu(job.cost),
       settlement ? `${settlement.kind} ${settlement.txHash}` : '-',
       ok ? 'ok' : 'NOT OK',

@@ -35,19 +35,13 @@ function deployContracts(): void {
 }
 
 /**
- * Each run deploys a fresh contract set, so the chain-indexer's mirror of the previous one (and
- * its cursor, which a reorg of the dev chain may have left behind) is dropped before it starts:
- * it re-reads from the new deployment block (docs/chain-indexer.md, "Operating it").
+ * Each run deploys a fresh contract set, so services still running from an earlier run (which
+ * know the old addresses) are stopped, and the chain-indexer's mirror of the old set (with its
+ * cursor, which a reorg of the dev chain may have left behind) is dropped: it re-reads from the
+ * new deployment block (docs/chain-indexer.md, "Operating it").
  */
-async function resetChainMirror(): Promise<void> {
-  const status = execFileSync(
-    'bash',
-    [path.join(root, 'deploy/local/services.sh'), 'status', 'chain-indexer'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (!status.includes('stopped')) return;
+async function freshServiceState(): Promise<void> {
+  execFileSync('bash', [path.join(root, 'deploy/local/services.sh'), 'stop'], { stdio: 'inherit' });
   const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
   try {
     await pool.query('DROP SCHEMA IF EXISTS chain_indexer CASCADE');
@@ -82,9 +76,9 @@ async function onboard(): Promise<string[]> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  await freshServiceState();
   deployContracts();
   await onboard();
-  await resetChainMirror();
   startServices();
   const d = readDeployments(deploymentsFile);
   const chain = rpcProvider(requireStackVar('CHAIN_RPC_URL'));

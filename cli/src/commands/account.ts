@@ -53,7 +53,9 @@ export function accountCommands(io: Io): Command[] {
         `escrowed      ${agpu(b.escrowed)} in ${b.fundedJobs} job(s)`,
         `refunded      ${agpu(b.refunded)} (all time)`,
         `withdrawable  ${agpu(b.withdrawable)}${b.withdrawable !== '0' ? '   (starminer withdraw)' : ''}`,
-        `as of block   ${b.asOfBlock}`,
+        b.asOfBlock === 'chain'
+          ? 'as of         the chain head (wallet and credit read directly)'
+          : `as of block   ${b.asOfBlock}`,
       ]);
     } finally {
       close();
