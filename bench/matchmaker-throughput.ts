@@ -1,0 +1,497 @@
+// Matchmaker throughput against the kube-scheduler alone, on the same kwok GPU nodes.
+// Setup: a fresh contract deployment on the stack's anvil, a provider of the bench's own
+// (registered, staked) with BENCH_NODES kwok H100 nodes of 8 GPUs joined to a private kwok
+// control plane serving as region ap-south (the stack's binaries and pod stages, QPS limits
+// lifted as in the shared regions; private so that no other registry or workload touches it),
+// and the real chain-indexer, registry and pricing services (from their builds) plus the
+// matchmaker.
+// Phase 1 (whole path): N jobs submitted to the matchmaker, each quoted by pricing and funded on
+// chain by the client, matched, dispatched as a batch/v1 Job, run by kwok.
+// Phase 2 (kube-scheduler alone): the same N Jobs (same GPU counts and runtime) created directly
+// in another namespace, pinned to the same pool only by a node selector.
+// Measured for both: submit-to-Running per job (Running = first sample where the job's pod is
+// Running, sampled every 250 ms from one pod list), throughput (jobs / time from the first
+// submit to the last Running), and GPU allocation on the bench's nodes in the samples where a
+// submitted job has not started (mean allocated fraction, fully used nodes, and the share of free
+// GPUs stranded on partly used nodes); for the whole path also the time from submit to each
+// stage (funded, matched, dispatched, started) from the matchmaker's event store.
+// Prints the figures and writes bench/results/matchmaker-throughput.json.
+// Run: npx tsc -b tsconfig.build.json && npx tsx bench/matchmaker-throughput.ts (BENCH_JOBS=200)
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { Wallet } from 'ethers';
+import { Pool } from 'pg';
+import { connectContracts, devWallet, jobIdFromUuid, toBytes32 } from '@starminer/chain';
+import { resolveGpuClass } from '@starminer/gpu-catalogue';
+import { commonV1, type matchmakerV1 } from '@starminer/proto';
+import {
+  deployFreshProtocol,
+  requireStackVar,
+  waitUntil,
+  type PrivateKwokRegion,
+} from '@starminer/testing';
+import { call, startMatchmaker } from '../services/matchmaker/test/support/harness';
+import {
+  joinedPrivateRegion,
+  registerAndStake,
+  startProtocolServices,
+} from '../services/matchmaker/test/support/protocol-services';
+
+const N = Number(process.env.BENCH_JOBS ?? 200);
+const NODES = Number(process.env.BENCH_NODES ?? 8);
+const GPUS_PER_NODE = 8;
+const RUNTIME_SECONDS = Number(process.env.BENCH_RUNTIME_SECONDS ?? 5);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
+const REGION = 'ap-south';
+const H100 = 'NVIDIA-H100-80GB-HBM3';
+/** GPU counts cycled over the jobs: a mix that fragments nodes unless placement packs. */
+const MIX = [1, 2, 4, 1, 3, 2, 1, 6, 2, 1, 4, 8];
+const client = devWallet(19); // a dev account no test uses
+
+interface Sample {
+  allocated: number;
+  fullNodes: number;
+  freeOnPartial: number;
+  free: number;
+}
+
+interface PhaseResult {
+  jobs: number;
+  wallSeconds: number;
+  throughputJobsPerSecond: number;
+  submitToRunningMs: { p50: number; p99: number; max: number };
+  packing: {
+    meanGpuAllocation: number;
+    meanFullyUsedNodes: number;
+    meanStrandedFreeGpus: number;
+    samples: number;
+  };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+async function pooled<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/**
+ * Samples the namespace's pods every 250 ms: the first time each key's pod is Running, and the
+ * GPU allocation on the bench's nodes while some job has not started yet.
+ */
+class Sampler {
+  readonly runningAt = new Map<string, number>();
+  readonly samples: Sample[] = [];
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+
+  constructor(
+    private readonly core: k8s.CoreV1Api,
+    private readonly namespace: string,
+    private readonly keyOf: (p: k8s.V1Pod) => string | undefined,
+    private readonly nodes: string[],
+    /** Jobs submitted so far (key -> submit time); a sample counts while one of them waits. */
+    private readonly submitted: ReadonlyMap<string, number>,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), 250);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const pods = await this.core.listNamespacedPod({ namespace: this.namespace });
+      const now = Date.now();
+      const used = new Map(this.nodes.map((n) => [n, 0]));
+      for (const p of pods.items) {
+        const key = this.keyOf(p);
+        if (key && p.status?.phase === 'Running' && !this.runningAt.has(key))
+          this.runningAt.set(key, now);
+        const node = p.spec?.nodeName;
+        const live = p.status?.phase === 'Running' || p.status?.phase === 'Pending';
+        if (node && live && used.has(node)) {
+          const gpus = Number(p.spec?.containers[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0);
+          used.set(node, used.get(node)! + gpus);
+        }
+      }
+      if ([...this.submitted.keys()].some((k) => !this.runningAt.has(k))) {
+        const counts = [...used.values()];
+        const allocated = counts.reduce((a, b) => a + b, 0);
+        const free = counts.reduce((a, b) => a + (GPUS_PER_NODE - b), 0);
+        this.samples.push({
+          allocated: allocated / (this.nodes.length * GPUS_PER_NODE),
+          fullNodes: counts.filter((c) => c >= GPUS_PER_NODE).length / this.nodes.length,
+          freeOnPartial: counts
+            .filter((c) => c > 0 && c < GPUS_PER_NODE)
+            .reduce((a, c) => a + (GPUS_PER_NODE - c), 0),
+          free,
+        });
+      }
+    } catch {
+      // A failed list is one lost sample.
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  result(submittedAt: Map<string, number>): PhaseResult {
+    const lat = [...submittedAt].map(([k, t]) => this.runningAt.get(k)! - t);
+    const first = Math.min(...submittedAt.values());
+    const last = Math.max(...this.runningAt.values());
+    const wall = (last - first) / 1000;
+    const busy = this.samples;
+    return {
+      jobs: submittedAt.size,
+      wallSeconds: Number(wall.toFixed(2)),
+      throughputJobsPerSecond: Number((submittedAt.size / wall).toFixed(3)),
+      submitToRunningMs: { p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat) },
+      packing: {
+        meanGpuAllocation: Number(mean(busy.map((s) => s.allocated)).toFixed(3)),
+        meanFullyUsedNodes: Number(mean(busy.map((s) => s.fullNodes)).toFixed(3)),
+        meanStrandedFreeGpus: Number(
+          mean(busy.filter((s) => s.free > 0).map((s) => s.freeOnPartial / s.free)).toFixed(3),
+        ),
+        samples: busy.length,
+      },
+    };
+  }
+}
+
+/** p50/p99 from JobSubmitted to each later event of the jobs, from the matchmaker's event store. */
+async function stages(schema: string): Promise<Record<string, { p50: number; p99: number }>> {
+  const db = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 1 });
+  try {
+    const r = await db.query<{ type: string; p50: number; p99: number }>(
+      `WITH t AS (SELECT stream_id, type, min(recorded_at) AS at FROM ${schema}.events GROUP BY 1, 2)
+       SELECT t.type,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.at - s.at)) * 1000 AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM t.at - s.at)) * 1000 AS p99
+         FROM t JOIN t s ON s.stream_id = t.stream_id AND s.type = 'JobSubmitted'
+        WHERE t.type IN ('JobFunded', 'JobMatched', 'JobDispatched', 'JobStarted')
+        GROUP BY 1 ORDER BY 2`,
+    );
+    return Object.fromEntries(
+      r.rows.map((x) => [x.type, { p50: Math.round(x.p50), p99: Math.round(x.p99) }]),
+    );
+  } finally {
+    await db.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const run = randomUUID().slice(0, 8);
+  const AGPU = 10n ** 18n;
+  const protocol = await deployFreshProtocol(requireStackVar('CHAIN_RPC_URL'), {
+    grants: [{ to: client.address, amount: 10_000_000n * AGPU }],
+  });
+  const clientWallet = new Wallet(client.privateKey, protocol.provider);
+  const asClient = connectContracts(protocol.deployments, clientWallet);
+  const provider = await protocol.fundedWallet();
+  const pool = 'h100-bench';
+  const directNs = `mmb-direct-${run}`;
+  let region: PrivateKwokRegion | undefined;
+  let services: Awaited<ReturnType<typeof startProtocolServices>> | undefined;
+  let mm: Awaited<ReturnType<typeof startMatchmaker>> | undefined;
+  try {
+    await (
+      await asClient.agpu.transfer(
+        provider.address,
+        BigInt(protocol.deployments.parameters.minStake),
+      )
+    ).wait();
+    await registerAndStake(protocol.deployments, provider, [REGION]);
+    await (await asClient.providerRegistry.registerClient()).wait();
+    await (
+      await asClient.agpu.approve(protocol.deployments.contracts.jobEscrow, 10_000_000n * AGPU)
+    ).wait();
+    region = await joinedPrivateRegion({
+      region: REGION,
+      provider,
+      pools: [{ pool, product: 'H100-80GB', gpusPerNode: GPUS_PER_NODE, nodes: NODES }],
+    });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(region.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const nodeNames = (
+      await core.listNode({ labelSelector: `starminer.io/pool=${pool}` })
+    ).items.map((n) => n.metadata!.name!);
+    services = await startProtocolServices({
+      run: `b${run}`,
+      deploymentsFile: protocol.deploymentsFile,
+      pricingKey: protocol.pricingKey,
+      settlerKey: protocol.settlerKey,
+      regions: [{ region: REGION, kubeconfig: region.kubeconfig }],
+      quoteValiditySeconds: 600,
+    });
+    mm = await startMatchmaker({
+      pricingAddress: services.pricingGrpc,
+      runId: `mmb-${run}`,
+      extraEnv: {
+        STARMINER_REGIONS: REGION,
+        KUBECONFIG_AP_SOUTH: region.kubeconfig,
+        LOG_LEVEL: 'error',
+      },
+    });
+    const m = mm;
+    const counts = Array.from({ length: N }, (_, i) => MIX[i % MIX.length]!);
+    const spec = (gpus: number): commonV1.JobSpec => ({
+      workload: {
+        image: 'ghcr.io/acme/bench:1',
+        command: [],
+        args: [],
+        env: {},
+        template: undefined,
+      },
+      gpu: { product: H100, count: gpus, minVramMib: 0 },
+      jobClass: commonV1.JobClass.JOB_CLASS_OTHER,
+      urgency: commonV1.Urgency.URGENCY_NORMAL,
+      latency: { mode: { $case: 'batch', value: {} } },
+      regionPreference: [REGION],
+      maxPrice: { baseUnits: (10n ** 24n).toString() },
+      maxDurationSeconds: 120,
+    });
+    // The registry has to admit the nodes and pricing to see them before a quote is possible.
+    await waitUntil(
+      'pricing to quote the bench pool',
+      async () =>
+        (await call<matchmakerV1.SubmitJobRequest, matchmakerV1.SubmitJobResponse>(
+          m.client.submitJob.bind(m.client),
+          {
+            idempotencyKey: `warmup-${randomUUID()}`,
+            client: client.address,
+            spec: { ...spec(1), maxDurationSeconds: 1 },
+            quoteId: '',
+            clientId: `bench-warmup-${run}`,
+            simulation: undefined,
+          },
+        ).then(
+          (r) => r.job?.quote?.region === REGION,
+          () => false,
+        )) || undefined,
+      { timeoutMs: 120_000, intervalMs: 1_000 },
+    );
+
+    // Phase 1: the whole path.
+    console.log(
+      `phase 1: ${N} jobs through the matchmaker (${NODES} nodes x ${GPUS_PER_NODE} GPUs)`,
+    );
+    const submitted1 = new Map<string, number>();
+    const s1 = new Sampler(
+      core,
+      m.namespace,
+      (p) => p.metadata?.labels?.['starminer.io/job-id'],
+      nodeNames,
+      submitted1,
+    );
+    let retries = 0;
+    let sending: Promise<unknown> = Promise.resolve();
+    s1.start();
+    await pooled(counts, IN_FLIGHT, async (gpus) => {
+      const t0 = Date.now();
+      const request: matchmakerV1.SubmitJobRequest = {
+        idempotencyKey: randomUUID(),
+        client: client.address,
+        spec: spec(gpus),
+        quoteId: '',
+        clientId: `bench-${run}`,
+        simulation: { runtime: `${RUNTIME_SECONDS}s`, fail: false, exitCode: 0 },
+      };
+      // As a client does: UNAVAILABLE (pricing slow to quote) is retried with the same key.
+      let res: matchmakerV1.SubmitJobResponse | undefined;
+      for (let attempt = 1; !res; attempt++) {
+        res = await call<matchmakerV1.SubmitJobRequest, matchmakerV1.SubmitJobResponse>(
+          m.client.submitJob.bind(m.client),
+          request,
+        ).catch((err: { code?: number }) => {
+          if (err.code !== 14 || attempt >= 10) throw err;
+          retries++;
+          return undefined;
+        });
+      }
+      const job = res.job!;
+      submitted1.set(job.jobId, t0);
+      const q = job.quote!;
+      const price = BigInt(q.pricePerGpuSecond!.baseUnits);
+      const urgency = ['', 'low', 'normal', 'high', 'critical'][job.spec!.urgency]!;
+      const quote = {
+        jobId: jobIdFromUuid(job.jobId),
+        client: client.address,
+        pricePerGpuSecond: price,
+        maxGpuSeconds: BigInt(q.total!.baseUnits) / price,
+        tier: toBytes32(`${resolveGpuClass(q.gpuProduct)}/${q.region}/${urgency}`),
+        maxDuration: BigInt(job.spec!.maxDurationSeconds),
+        expiry: BigInt(Math.floor(new Date(q.expiresAt!).getTime() / 1000)),
+        nonce: BigInt(q.quoteId),
+      };
+      // One wallet sends one transaction at a time (each takes the next pending nonce); the
+      // receipts are awaited concurrently.
+      const sent = sending.then(() => asClient.jobEscrow.fund(quote.jobId, quote, q.signature));
+      sending = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      await (await sent).wait();
+    });
+    await waitUntil(
+      'every job Running (phase 1)',
+      async () => ([...submitted1.keys()].every((k) => s1.runningAt.has(k)) ? true : undefined),
+      { timeoutMs: 30 * 60_000, intervalMs: 500 },
+    );
+    s1.stop();
+    const whole = {
+      ...s1.result(submitted1),
+      submitRetries: retries,
+      stagesFromSubmitMs: await stages(`mm_mmb_${run}`),
+    };
+    console.log(JSON.stringify(whole));
+    await mm.stop();
+    mm = undefined;
+    await services.stop();
+    services = undefined;
+    // Let phase 1's pods finish before the scheduler gets the same nodes.
+    await waitUntil(
+      'phase 1 pods to finish',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: `mm-mmb-${run}` });
+        return pods.items.every((p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''))
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 10 * 60_000, intervalMs: 1_000 },
+    );
+
+    // Phase 2: the same Jobs straight to the API server; the kube-scheduler places them.
+    console.log(`phase 2: the same ${N} Jobs created directly (kube-scheduler alone)`);
+    await core.createNamespace({ body: { metadata: { name: directNs } } });
+    const submitted2 = new Map<string, number>();
+    const s2 = new Sampler(
+      core,
+      directNs,
+      (p) => p.metadata?.labels?.['job-name'],
+      nodeNames,
+      submitted2,
+    );
+    s2.start();
+    await pooled(counts, IN_FLIGHT, async (gpus, i) => {
+      const name = `b-${i}`;
+      submitted2.set(name, Date.now());
+      await batch.createNamespacedJob({
+        namespace: directNs,
+        body: {
+          metadata: { name },
+          spec: {
+            backoffLimit: 0,
+            ttlSecondsAfterFinished: 300,
+            template: {
+              metadata: { annotations: { 'starminer.io/sim-runtime': `${RUNTIME_SECONDS}s` } },
+              spec: {
+                restartPolicy: 'Never',
+                nodeSelector: { 'starminer.io/pool': pool },
+                tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+                containers: [
+                  {
+                    name: 'job',
+                    image: 'ghcr.io/acme/bench:1',
+                    resources: {
+                      requests: { 'nvidia.com/gpu': String(gpus) },
+                      limits: { 'nvidia.com/gpu': String(gpus) },
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
+    });
+    await waitUntil(
+      'every job Running (phase 2)',
+      async () => ([...submitted2.keys()].every((k) => s2.runningAt.has(k)) ? true : undefined),
+      { timeoutMs: 30 * 60_000, intervalMs: 500 },
+    );
+    s2.stop();
+    const alone = s2.result(submitted2);
+    console.log(JSON.stringify(alone));
+
+    const out = {
+      jobs: N,
+      nodes: NODES,
+      gpusPerNode: GPUS_PER_NODE,
+      runtimeSeconds: RUNTIME_SECONDS,
+      gpuMix: MIX,
+      submitsInFlight: IN_FLIGHT,
+      cluster:
+        'private kwok control plane as region ap-south (kwokctl, binary runtime, stack pod stages); kube-scheduler and kube-controller-manager with --disable-qps-limits',
+      wholePath: whole,
+      schedulerAlone: alone,
+      ratio: {
+        throughput: Number(
+          (whole.throughputJobsPerSecond / alone.throughputJobsPerSecond).toFixed(3),
+        ),
+        p50: Number((whole.submitToRunningMs.p50 / alone.submitToRunningMs.p50).toFixed(2)),
+        p99: Number((whole.submitToRunningMs.p99 / alone.submitToRunningMs.p99).toFixed(2)),
+      },
+    };
+    console.table({
+      'whole path': {
+        'jobs/s': whole.throughputJobsPerSecond,
+        'p50 ms': whole.submitToRunningMs.p50,
+        'p99 ms': whole.submitToRunningMs.p99,
+        'GPU alloc': whole.packing.meanGpuAllocation,
+        'full nodes': whole.packing.meanFullyUsedNodes,
+        'stranded free': whole.packing.meanStrandedFreeGpus,
+      },
+      'kube-scheduler alone': {
+        'jobs/s': alone.throughputJobsPerSecond,
+        'p50 ms': alone.submitToRunningMs.p50,
+        'p99 ms': alone.submitToRunningMs.p99,
+        'GPU alloc': alone.packing.meanGpuAllocation,
+        'full nodes': alone.packing.meanFullyUsedNodes,
+        'stranded free': alone.packing.meanStrandedFreeGpus,
+      },
+    });
+    console.log('ratio (whole path / scheduler alone):', out.ratio);
+    const dir = path.join(__dirname, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'matchmaker-throughput.json'), JSON.stringify(out, null, 2));
+  } finally {
+    await mm?.stop().catch(() => undefined);
+    await services?.stop().catch(() => undefined);
+    region?.delete();
+    const db = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 1 });
+    for (const s of [`ci_b${run}`, `reg_b${run}`, `pricing_b${run}`, `mm_mmb_${run}`])
+      await db.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);
+    await db.end();
+    protocol.provider.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(
+      `matchmaker-throughput failed: ${err instanceof Error ? err.stack : String(err)}`,
+    );
+    process.exit(1);
+  },
+);
