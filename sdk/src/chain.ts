@@ -55,6 +55,22 @@ const chainError = (what: string, err: unknown): SdkError => {
 };
 
 /**
+ * Sends a transaction, again if the node said its nonce was already used: a wallet's pending
+ * nonce can be read stale right after its previous transaction was mined, and a refused nonce
+ * means nothing was sent, so the retry cannot double anything.
+ */
+async function sent<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'NONCE_EXPIRED' || attempt >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
+/**
  * Funds a job's escrow with its signed quote, from `signer` (the job's client wallet), first
  * registering the wallet as a client in the ProviderRegistry if it is not yet one. With
  * `approval: 'permit'` (default) one transaction carries an EIP-2612 permit for the deposit;
@@ -80,12 +96,12 @@ export async function fundJob(
   try {
     // JobEscrow takes deposits from registered clients only; registering is one transaction, once.
     if (!(await c.providerRegistry.isClient(owner)))
-      await (await c.providerRegistry.registerClient()).wait();
+      await (await sent(() => c.providerRegistry.registerClient())).wait();
     let tx;
     if (approval === 'approve') {
       if ((await c.agpu.allowance(owner, d.contracts.jobEscrow)) < amount)
-        await (await c.agpu.approve(d.contracts.jobEscrow, amount)).wait();
-      tx = await c.jobEscrow.fund(quote.jobId, quote, signature);
+        await (await sent(() => c.agpu.approve(d.contracts.jobEscrow, amount))).wait();
+      tx = await sent(() => c.jobEscrow.fund(quote.jobId, quote, signature));
     } else {
       const domain = await c.agpu.eip712Domain();
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
@@ -115,14 +131,16 @@ export async function fundJob(
           },
         ),
       );
-      tx = await c.jobEscrow.fundWithPermit(
-        quote.jobId,
-        quote,
-        signature,
-        deadline,
-        permit.v,
-        permit.r,
-        permit.s,
+      tx = await sent(() =>
+        c.jobEscrow.fundWithPermit(
+          quote.jobId,
+          quote,
+          signature,
+          deadline,
+          permit.v,
+          permit.r,
+          permit.s,
+        ),
       );
     }
     const receipt = await tx.wait();
@@ -148,7 +166,7 @@ export async function withdrawCredits(
   const credit = await c.jobEscrow.credits(owner);
   if (credit === 0n) return { txHash: '', amount: '0' };
   try {
-    const tx = to ? await c.jobEscrow.withdrawTo(to) : await c.jobEscrow.withdraw();
+    const tx = await sent(() => (to ? c.jobEscrow.withdrawTo(to) : c.jobEscrow.withdraw()));
     await tx.wait();
     return { txHash: tx.hash, amount: credit.toString() };
   } catch (err) {
