@@ -23,7 +23,7 @@ import { startSpillover, writeLatencyMatrix, type Spillover } from './support/sp
 // matchmaker and spillover run in-process on the shared Kafka and Postgres. Placement windows:
 // high and critical 3 s, low and normal an hour; spillover spills a saturated queue only after an
 // hour, so every move here comes from an overflow or an unreachable region.
-jest.setTimeout(420_000);
+jest.setTimeout(600_000);
 const runId = randomUUID().slice(0, 6);
 const CLIENT = '0x00000000000000000000000000000000000000f7';
 const H100_LABEL = 'NVIDIA-H100-80GB-HBM3';
@@ -42,6 +42,10 @@ let store: EventStoreProbe;
 const name = (r: string) => `${r}-${runId}`;
 /** eu-west's jobs that run through its outage (scenario 1's batch jobs and two of its own). */
 const euRunning: string[] = [];
+/** When the last of them is due to finish (seen running + its scripted runtime), epoch ms. */
+let euRunningEnd = 0;
+const BATCH_RUNTIME_S = 60;
+const EU_LONG_RUNTIME_S = 40;
 
 async function submit(
   key: string,
@@ -74,6 +78,7 @@ async function until(
   what: string,
   id: string,
   ok: (j: matchmakerV1.Job) => boolean,
+  timeoutMs = 120_000,
 ): Promise<matchmakerV1.Job> {
   return waitUntil(
     what,
@@ -81,7 +86,7 @@ async function until(
       const j = await job(id);
       return ok(j) ? j : undefined;
     },
-    { timeoutMs: 120_000, intervalMs: 500 },
+    { timeoutMs, intervalMs: 500 },
   );
 }
 
@@ -162,8 +167,8 @@ describe('spillover across three regions', () => {
     for (const id of fill) await until('us-east filled', id, running);
 
     const batch = [
-      await submit('batch-1', 'us-east', { urgency: CRITICAL, runtime: '100s' }),
-      await submit('batch-2', 'us-east', { urgency: CRITICAL, runtime: '100s' }),
+      await submit('batch-1', 'us-east', { urgency: CRITICAL, runtime: `${BATCH_RUNTIME_S}s` }),
+      await submit('batch-2', 'us-east', { urgency: CRITICAL, runtime: `${BATCH_RUNTIME_S}s` }),
     ];
     const interactive = await submit('interactive', 'us-east', {
       urgency: CRITICAL,
@@ -176,6 +181,7 @@ describe('spillover across three regions', () => {
       // Same job, same escrow: the quote it was funded with is unchanged.
       expect(j.quote?.region).toBe(name('us-east'));
       euRunning.push(id);
+      euRunningEnd = Math.max(euRunningEnd, Date.now() + BATCH_RUNTIME_S * 1000);
     }
     const held = await until('interactive job noted', interactive, (j) => j.routingNote !== '');
     expect(held.state).toBe(S.JOB_STATE_OVERFLOWED);
@@ -224,9 +230,10 @@ describe('spillover across three regions', () => {
     expect(euRunning).toHaveLength(2);
     // eu-west full: two of its own long jobs beside the two moved there, then two that wait.
     for (const k of ['eu-long-1', 'eu-long-2']) {
-      const id = await submit(k, 'eu-west', { urgency: LOW, runtime: '100s' });
+      const id = await submit(k, 'eu-west', { urgency: LOW, runtime: `${EU_LONG_RUNTIME_S}s` });
       await until('eu-west job running', id, running);
       euRunning.push(id);
+      euRunningEnd = Math.max(euRunningEnd, Date.now() + EU_LONG_RUNTIME_S * 1000);
     }
     const waiting = [
       await submit('eu-wait-1', 'eu-west', { urgency: LOW, runtime: '5s' }),
@@ -258,9 +265,21 @@ describe('spillover across three regions', () => {
     const during = await store.typeCounts();
     for (const id of euRunning) expect(during.get(id)).toEqual(before.get(id));
 
+    // Away until the running jobs' runtime has passed: they end while nobody can see them, and
+    // are reconciled from what the API server shows when it returns.
+    const away = euRunningEnd + 5_000 - Date.now();
+    if (away > 0) await new Promise((r) => setTimeout(r, away));
+    const stillAway = await store.typeCounts();
+    for (const id of euRunning) expect(stillAway.get(id)).toEqual(before.get(id));
     regions.get('eu-west').start();
     for (const id of euRunning) {
-      const j = await until('eu-west job reconciled', id, (x) => x.state === S.JOB_STATE_SUCCEEDED);
+      // The control plane restarts and kwok resumes its pods: on a loaded machine this takes minutes.
+      const j = await until(
+        'eu-west job reconciled',
+        id,
+        (x) => x.state === S.JOB_STATE_SUCCEEDED,
+        360_000,
+      );
       expect(j.attempt).toBe(1);
       expect(j.placement?.region).toBe(name('eu-west'));
       expect(BigInt(j.gpuSeconds)).toBeGreaterThan(0n);

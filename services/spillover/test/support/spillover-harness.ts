@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Pool } from 'pg';
 import { spilloverV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, waitForStartup } from '@starminer/testing';
 import { loadConfig } from '../../src/config';
 import { spilloverService } from '../../src/service-definition';
 
@@ -69,12 +69,8 @@ export async function startSpillover(opts: {
   });
   const logger = new JsonLogger({ service: 'spillover', level: 'warn' });
   const service = await startService(spilloverService, config, logger);
-  await waitUntil(
-    'spillover ready',
-    async () =>
-      (await fetch(`http://127.0.0.1:${service.httpPort}/readyz`)).ok ? true : undefined,
-    { timeoutMs: 60_000 },
-  );
+  // Its consumer reads from now on: callers announce what it must know until it has seen it.
+  await waitForStartup(service.httpPort);
   const client = new spilloverV1.SpilloverServiceClient(
     `127.0.0.1:${service.grpcPort}`,
     grpc.credentials.createInsecure(),

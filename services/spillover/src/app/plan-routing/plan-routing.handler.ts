@@ -9,6 +9,8 @@ import {
   type Reachability,
 } from '../ports';
 
+const PROPOSALS_IN_FLIGHT = 8;
+
 export interface RegionMatrix {
   regions: string[];
   rttMs(from: string, to: string): number | undefined;
@@ -69,10 +71,21 @@ export class PlanRoutingHandler {
     const notes = new Map(jobs.map((j) => [j.jobId, j.routingNote]));
     for (const id of [...this.proposedAt.keys()]) if (!notes.has(id)) this.proposedAt.delete(id);
     for (const id of [...this.noted.keys()]) if (!notes.has(id)) this.noted.delete(id);
-    for (const d of decisions) {
-      if (d.decision === 'reroute') await this.propose(d);
-      else if (d.decision === 'blocked' && d.due) await this.note(d, notes.get(d.jobId) ?? '');
-    }
+    // Each proposal is one outbox write and one gRPC call: a few run at once so a large
+    // overflow (a region going away) is not proposed one job at a time.
+    const work = decisions.filter(
+      (d) => d.decision === 'reroute' || (d.decision === 'blocked' && d.due),
+    );
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(PROPOSALS_IN_FLIGHT, work.length) }, async () => {
+        while (next < work.length) {
+          const d = work[next++]!;
+          if (d.decision === 'reroute') await this.propose(d);
+          else await this.note(d, notes.get(d.jobId) ?? '');
+        }
+      }),
+    );
     this.last = { at: this.clock.now(), decisions, input };
     return this.last;
   }
