@@ -1,5 +1,6 @@
 import { type StarMinerClient } from '@starminer/sdk';
-import { batch } from './demo-batch';
+import { batch, summary } from './demo-batch';
+import { toJob } from '../sdk/src/wire';
 import { type DemoClient } from './demo-clients';
 
 const clients: DemoClient[] = [1, 2, 3].map((i) => ({
@@ -38,5 +39,27 @@ describe('the demo batch', () => {
     expect(failing.length).toBeGreaterThan(0);
     expect(failing.every((i) => i.request.simulation?.fail === true)).toBe(true);
     expect(items.every((i) => i.request.simulation?.runtime)).toBe(true);
+  });
+});
+
+describe('the demo summary', () => {
+  it('has a header for every column', () => {
+    const lines = summary([
+      {
+        item: batch(clients, ['us-east'])[0]!,
+        job: {
+          ...toJob({ jobId: '0190a0a0-0000-7000-8000-0000000000aa', state: 12 }),
+          template: 'stable-diffusion',
+        },
+        settlement: undefined,
+        end: 'succeeded',
+        ok: true,
+        why: '',
+      },
+    ]);
+    // Every cell sits under its own header: the END column holds how the job ended.
+    const at = lines[0]!.indexOf('END');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[1]!.slice(at)).toMatch(/^succeeded /);
   });
 });

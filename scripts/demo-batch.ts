@@ -170,6 +170,7 @@ export function summary(done: Finished[]): string[] {
       'PROVIDER',
       'PRICE',
       'RUNTIME',
+      'END',
       'COST',
       'SETTLEMENT TX',
       '',

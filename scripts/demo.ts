@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { readDeployments, rpcProvider } from '@starminer/chain';
 import { requireStackVar, stackRegions, stackRunDir } from '@starminer/testing';
 import { batch, runBatch, summary } from './demo-batch';
-import { connectClients, fundClients, type DemoClient } from './demo-clients';
+import { cliWalletKey, connectClients, fundClients, type DemoClient } from './demo-clients';
 import { onboardProviders } from './demo-providers';
 
 const root = path.resolve(__dirname, '..');
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   let clients: DemoClient[] = [];
   try {
     step(
-      'demo clients: AGPU in their wallets, a Sign-In with Ethereum session and an API key each',
+      'demo clients: funded with ETH and AGPU, registered, signed in (SIWE) with an API key each',
     );
     for (const line of await fundClients(d, chain)) console.log(`  ${line}`);
     clients = await connectClients(GATEWAY_URL, deploymentsFile, chain);
@@ -115,8 +115,10 @@ async function main(): Promise<void> {
       throw new Error(`${bad.length} job(s) did not reach their expected end`);
     }
     console.log(
-      `\nServices keep running (logs in ${runDir}/logs). Try the CLI next (README, "Submit a job"); ` +
-        "stop everything with 'make down'.",
+      `\nServices keep running (logs in ${runDir}/logs); stop everything with 'make down'.\n` +
+        'Submit a job yourself with the CLI (README, "Submit a job with the CLI"):\n\n' +
+        `  export STARMINER_PRIVATE_KEY=${cliWalletKey()}   # a funded wallet of the local chain\n` +
+        '  node cli/dist/main.js login\n',
     );
   } finally {
     for (const c of clients) c.client.close();
