@@ -40,7 +40,8 @@ beforeAll(async () => {
   await regions.announce(events);
   mm = await startMatchmaker({ pricingAddress: quotes.address, runId, extraEnv: regions.env() });
   probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-});
+  await probe.nodesApplied(regions);
+}, 360_000);
 
 afterAll(async () => {
   await mm?.stop();

@@ -45,7 +45,8 @@ beforeAll(async () => {
     extraEnv: { ...regions.env(), RECONCILE_EVERY_MS: '1000', ORPHAN_GRACE_MS: '3000' },
   });
   probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-});
+  await probe.nodesApplied(regions);
+}, 360_000);
 
 afterAll(async () => {
   await mm?.stop();

@@ -45,7 +45,8 @@ beforeAll(async () => {
   });
   probe = new EventStoreProbe(mm.schema);
   await mm.start();
-});
+  await probe.nodesApplied(regions);
+}, 360_000);
 
 afterAll(async () => {
   await mm?.stop();

@@ -77,7 +77,8 @@ beforeAll(async () => {
     },
   });
   probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-});
+  await probe.nodesApplied(regions);
+}, 360_000);
 
 afterAll(async () => {
   await mm?.stop();
@@ -165,10 +166,17 @@ it('runs 500 mixed jobs over three regions without overcommitting a GPU', async 
     await waitUntil(
       'every job terminal',
       async () => {
-        const r = await probe.pool.query<{ n: string }>(
-          `SELECT count(*) AS n FROM ${probe.schema}.jobs WHERE status IN ('Succeeded', 'Failed', 'TimedOut', 'Cancelled', 'Expired')`,
+        const r = await probe.pool.query<{ status: string; n: string }>(
+          `SELECT status, count(*) AS n FROM ${probe.schema}.jobs GROUP BY status`,
         );
-        return Number(r.rows[0]!.n) === JOBS ? true : undefined;
+        const ended = r.rows
+          .filter((x) =>
+            ['Succeeded', 'Failed', 'TimedOut', 'Cancelled', 'Expired'].includes(x.status),
+          )
+          .reduce((n, x) => n + Number(x.n), 0);
+        if (ended === JOBS) return true;
+        // Shown if the wait times out: where the jobs are.
+        throw new Error(r.rows.map((x) => `${x.status}=${x.n}`).join(' '));
       },
       { timeoutMs: 480_000, intervalMs: 1_000 },
     );

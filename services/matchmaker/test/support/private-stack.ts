@@ -7,6 +7,7 @@ import { commonV1, type matchmakerV1 } from '@starminer/proto';
 import {
   PrivateKwokRegion,
   requireStackVar,
+  waitUntil,
   writeRegionsFile,
   type PrivatePool,
 } from '@starminer/testing';
@@ -207,6 +208,31 @@ export class EventStoreProbe {
         TERMINAL_EVENTS.reduce((n, t) => n + (types[t] ?? 0), 0),
       );
     return out;
+  }
+
+  /**
+   * Waits until the matchmaker has applied the NodeJoined events of these regions' nodes. Its new
+   * consumer group reads the shared topics from the beginning, which can take a while when
+   * other suites have filled them; waiting here keeps that out of the test's own timeouts.
+   */
+  async nodesApplied(regions: PrivateRegions, timeoutMs = 300_000): Promise<void> {
+    const want = regions.regions.reduce(
+      (n, r) => n + r.kubectl(['get', 'nodes', '--no-headers']).trim().split('\n').length,
+      0,
+    );
+    await waitUntil(
+      'the matchmaker applied the node announcements',
+      async () => {
+        const r = await this.pool
+          .query<{ n: string }>(
+            `SELECT count(*) AS n FROM ${this.schema}.nodes WHERE region = ANY($1)`,
+            [regions.regions.map((x) => x.region)],
+          )
+          .catch(() => ({ rows: [{ n: '0' }] }));
+        return Number(r.rows[0]!.n) >= want ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
   }
 
   state(jobId: string): Promise<JobState> {
