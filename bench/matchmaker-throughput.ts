@@ -33,6 +33,7 @@ import {
   type PrivateKwokRegion,
 } from '@starminer/testing';
 import { call, startMatchmaker } from '../services/matchmaker/test/support/harness';
+import { GPUS_PER_NODE, pooled, Sampler, stages } from './support/pod-sampler';
 import {
   joinedPrivateRegion,
   registerAndStake,
@@ -41,7 +42,6 @@ import {
 
 const N = Number(process.env.BENCH_JOBS ?? 200);
 const NODES = Number(process.env.BENCH_NODES ?? 8);
-const GPUS_PER_NODE = 8;
 const RUNTIME_SECONDS = Number(process.env.BENCH_RUNTIME_SECONDS ?? 5);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
 const REGION = 'ap-south';
@@ -49,153 +49,6 @@ const H100 = 'NVIDIA-H100-80GB-HBM3';
 /** GPU counts cycled over the jobs: a mix that fragments nodes unless placement packs. */
 const MIX = [1, 2, 4, 1, 3, 2, 1, 6, 2, 1, 4, 8];
 const client = devWallet(19); // a dev account no test uses
-
-interface Sample {
-  allocated: number;
-  fullNodes: number;
-  freeOnPartial: number;
-  free: number;
-}
-
-interface PhaseResult {
-  jobs: number;
-  wallSeconds: number;
-  throughputJobsPerSecond: number;
-  submitToRunningMs: { p50: number; p99: number; max: number };
-  packing: {
-    meanGpuAllocation: number;
-    meanFullyUsedNodes: number;
-    meanStrandedFreeGpus: number;
-    samples: number;
-  };
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-
-async function pooled<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
-}
-
-/**
- * Samples the namespace's pods every 250 ms: the first time each key's pod is Running, and the
- * GPU allocation on the bench's nodes while some job has not started yet.
- */
-class Sampler {
-  readonly runningAt = new Map<string, number>();
-  readonly samples: Sample[] = [];
-  private timer?: NodeJS.Timeout;
-  private busy = false;
-
-  constructor(
-    private readonly core: k8s.CoreV1Api,
-    private readonly namespace: string,
-    private readonly keyOf: (p: k8s.V1Pod) => string | undefined,
-    private readonly nodes: string[],
-    /** Jobs submitted so far (key -> submit time); a sample counts while one of them waits. */
-    private readonly submitted: ReadonlyMap<string, number>,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), 250);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const pods = await this.core.listNamespacedPod({ namespace: this.namespace });
-      const now = Date.now();
-      const used = new Map(this.nodes.map((n) => [n, 0]));
-      for (const p of pods.items) {
-        const key = this.keyOf(p);
-        if (key && p.status?.phase === 'Running' && !this.runningAt.has(key))
-          this.runningAt.set(key, now);
-        const node = p.spec?.nodeName;
-        const live = p.status?.phase === 'Running' || p.status?.phase === 'Pending';
-        if (node && live && used.has(node)) {
-          const gpus = Number(p.spec?.containers[0]?.resources?.limits?.['nvidia.com/gpu'] ?? 0);
-          used.set(node, used.get(node)! + gpus);
-        }
-      }
-      if ([...this.submitted.keys()].some((k) => !this.runningAt.has(k))) {
-        const counts = [...used.values()];
-        const allocated = counts.reduce((a, b) => a + b, 0);
-        const free = counts.reduce((a, b) => a + (GPUS_PER_NODE - b), 0);
-        this.samples.push({
-          allocated: allocated / (this.nodes.length * GPUS_PER_NODE),
-          fullNodes: counts.filter((c) => c >= GPUS_PER_NODE).length / this.nodes.length,
-          freeOnPartial: counts
-            .filter((c) => c > 0 && c < GPUS_PER_NODE)
-            .reduce((a, c) => a + (GPUS_PER_NODE - c), 0),
-          free,
-        });
-      }
-    } catch {
-      // A failed list is one lost sample.
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  result(submittedAt: Map<string, number>): PhaseResult {
-    const lat = [...submittedAt].map(([k, t]) => this.runningAt.get(k)! - t);
-    const first = Math.min(...submittedAt.values());
-    const last = Math.max(...this.runningAt.values());
-    const wall = (last - first) / 1000;
-    const busy = this.samples;
-    return {
-      jobs: submittedAt.size,
-      wallSeconds: Number(wall.toFixed(2)),
-      throughputJobsPerSecond: Number((submittedAt.size / wall).toFixed(3)),
-      submitToRunningMs: { p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat) },
-      packing: {
-        meanGpuAllocation: Number(mean(busy.map((s) => s.allocated)).toFixed(3)),
-        meanFullyUsedNodes: Number(mean(busy.map((s) => s.fullNodes)).toFixed(3)),
-        meanStrandedFreeGpus: Number(
-          mean(busy.filter((s) => s.free > 0).map((s) => s.freeOnPartial / s.free)).toFixed(3),
-        ),
-        samples: busy.length,
-      },
-    };
-  }
-}
-
-/** p50/p99 from JobSubmitted to each later event of the jobs, from the matchmaker's event store. */
-async function stages(schema: string): Promise<Record<string, { p50: number; p99: number }>> {
-  const db = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 1 });
-  try {
-    const r = await db.query<{ type: string; p50: number; p99: number }>(
-      `WITH t AS (SELECT stream_id, type, min(recorded_at) AS at FROM ${schema}.events GROUP BY 1, 2)
-       SELECT t.type,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.at - s.at)) * 1000 AS p50,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM t.at - s.at)) * 1000 AS p99
-         FROM t JOIN t s ON s.stream_id = t.stream_id AND s.type = 'JobSubmitted'
-        WHERE t.type IN ('JobFunded', 'JobMatched', 'JobDispatched', 'JobStarted')
-        GROUP BY 1 ORDER BY 2`,
-    );
-    return Object.fromEntries(
-      r.rows.map((x) => [x.type, { p50: Math.round(x.p50), p99: Math.round(x.p99) }]),
-    );
-  } finally {
-    await db.end();
-  }
-}
 
 async function main(): Promise<void> {
   const run = randomUUID().slice(0, 8);
@@ -270,25 +123,63 @@ async function main(): Promise<void> {
       maxPrice: { baseUnits: (10n ** 24n).toString() },
       maxDurationSeconds: 120,
     });
-    // The registry has to admit the nodes and pricing to see them before a quote is possible.
-    await waitUntil(
+    // One wallet sends one transaction at a time (each takes the next pending nonce); the
+    // receipts are awaited concurrently.
+    let sending: Promise<unknown> = Promise.resolve();
+    const fundJob = async (job: matchmakerV1.Job) => {
+      const q = job.quote!;
+      const price = BigInt(q.pricePerGpuSecond!.baseUnits);
+      const urgency = ['', 'low', 'normal', 'high', 'critical'][job.spec!.urgency]!;
+      const quote = {
+        jobId: jobIdFromUuid(job.jobId),
+        client: client.address,
+        pricePerGpuSecond: price,
+        maxGpuSeconds: BigInt(q.total!.baseUnits) / price,
+        tier: toBytes32(`${resolveGpuClass(q.gpuProduct)}/${q.region}/${urgency}`),
+        maxDuration: BigInt(job.spec!.maxDurationSeconds),
+        expiry: BigInt(Math.floor(new Date(q.expiresAt!).getTime() / 1000)),
+        nonce: BigInt(q.quoteId),
+      };
+      const sent = sending.then(() => asClient.jobEscrow.fund(quote.jobId, quote, q.signature));
+      sending = sent.then(
+        () => undefined,
+        () => undefined,
+      );
+      await (await sent).wait();
+    };
+    // Warm-up: the registry has to admit the nodes and pricing to see them before a quote is
+    // possible, and the new consumer groups first read the shared topics' history; one funded
+    // job running shows the whole path is live before anything is measured.
+    const warm = await waitUntil(
       'pricing to quote the bench pool',
-      async () =>
-        (await call<matchmakerV1.SubmitJobRequest, matchmakerV1.SubmitJobResponse>(
+      () =>
+        call<matchmakerV1.SubmitJobRequest, matchmakerV1.SubmitJobResponse>(
           m.client.submitJob.bind(m.client),
           {
             idempotencyKey: `warmup-${randomUUID()}`,
             client: client.address,
-            spec: { ...spec(1), maxDurationSeconds: 1 },
+            spec: spec(1),
             quoteId: '',
             clientId: `bench-warmup-${run}`,
-            simulation: undefined,
+            simulation: { runtime: '1s', fail: false, exitCode: 0 },
           },
         ).then(
-          (r) => r.job?.quote?.region === REGION,
-          () => false,
-        )) || undefined,
+          (r) => (r.job?.quote?.region === REGION ? r.job : undefined),
+          () => undefined,
+        ),
       { timeoutMs: 120_000, intervalMs: 1_000 },
+    );
+    await fundJob(warm);
+    await waitUntil(
+      'the warm-up job to run',
+      async () => {
+        const j = await call<matchmakerV1.GetJobRequest, matchmakerV1.GetJobResponse>(
+          m.client.getJob.bind(m.client),
+          { jobId: warm.jobId },
+        );
+        return j.job!.state >= commonV1.JobState.JOB_STATE_RUNNING ? true : undefined;
+      },
+      { timeoutMs: 15 * 60_000, intervalMs: 1_000 },
     );
 
     // Phase 1: the whole path.
@@ -304,7 +195,6 @@ async function main(): Promise<void> {
       submitted1,
     );
     let retries = 0;
-    let sending: Promise<unknown> = Promise.resolve();
     s1.start();
     await pooled(counts, IN_FLIGHT, async (gpus) => {
       const t0 = Date.now();
@@ -330,27 +220,7 @@ async function main(): Promise<void> {
       }
       const job = res.job!;
       submitted1.set(job.jobId, t0);
-      const q = job.quote!;
-      const price = BigInt(q.pricePerGpuSecond!.baseUnits);
-      const urgency = ['', 'low', 'normal', 'high', 'critical'][job.spec!.urgency]!;
-      const quote = {
-        jobId: jobIdFromUuid(job.jobId),
-        client: client.address,
-        pricePerGpuSecond: price,
-        maxGpuSeconds: BigInt(q.total!.baseUnits) / price,
-        tier: toBytes32(`${resolveGpuClass(q.gpuProduct)}/${q.region}/${urgency}`),
-        maxDuration: BigInt(job.spec!.maxDurationSeconds),
-        expiry: BigInt(Math.floor(new Date(q.expiresAt!).getTime() / 1000)),
-        nonce: BigInt(q.quoteId),
-      };
-      // One wallet sends one transaction at a time (each takes the next pending nonce); the
-      // receipts are awaited concurrently.
-      const sent = sending.then(() => asClient.jobEscrow.fund(quote.jobId, quote, q.signature));
-      sending = sent.then(
-        () => undefined,
-        () => undefined,
-      );
-      await (await sent).wait();
+      await fundJob(job);
     });
     await waitUntil(
       'every job Running (phase 1)',
