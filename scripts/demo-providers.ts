@@ -9,7 +9,7 @@ import { regionKubeconfig, stackRegions } from '@starminer/testing';
 
 const root = path.resolve(__dirname, '..');
 /** Dev accounts that own the simulated pools (deploy/local/gpu-nodes.yaml). */
-const PROVIDER_ACCOUNTS = [6, 7, 8];
+export const PROVIDER_ACCOUNTS = [6, 7, 8];
 /** A dev account the deploy command granted AGPU to; it funds the providers' stake. */
 const TREASURY_ACCOUNT = 10;
 

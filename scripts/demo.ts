@@ -4,13 +4,14 @@
 // with each job's settlement transaction. Exits non-zero if any job does not end as expected.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { formatUnits } from 'ethers';
+import { Wallet, formatUnits, type JsonRpcProvider } from 'ethers';
 import { Pool } from 'pg';
-import { readDeployments, rpcProvider } from '@starminer/chain';
+import { devWallet, readDeployments, rpcProvider } from '@starminer/chain';
+import { StarMinerClient } from '@starminer/sdk';
 import { requireStackVar, stackRegions, stackRunDir } from '@starminer/testing';
 import { batch, runBatch, summary } from './demo-batch';
 import { cliWalletKey, connectClients, fundClients, type DemoClient } from './demo-clients';
-import { onboardProviders } from './demo-providers';
+import { PROVIDER_ACCOUNTS, onboardProviders } from './demo-providers';
 
 const root = path.resolve(__dirname, '..');
 const runDir = stackRunDir();
@@ -74,6 +75,30 @@ async function onboard(): Promise<string[]> {
   }
 }
 
+/** Each provider withdraws what settlement credited it, with the SDK as any wallet would. */
+async function providerPayouts(chain: JsonRpcProvider): Promise<string[]> {
+  const lines: string[] = [];
+  for (const index of PROVIDER_ACCOUNTS) {
+    const client = new StarMinerClient({
+      gatewayUrl: GATEWAY_URL,
+      signer: new Wallet(devWallet(index).privateKey, chain),
+      deployments: deploymentsFile,
+    });
+    try {
+      const r = await client.withdraw();
+      lines.push(
+        `provider ${devWallet(index).address.toLowerCase()} ` +
+          (r.txHash
+            ? `withdrew ${formatUnits(r.amount, 18)} AGPU in ${r.txHash}`
+            : 'had nothing to withdraw'),
+      );
+    } finally {
+      client.close();
+    }
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   await freshServiceState();
@@ -104,6 +129,8 @@ async function main(): Promise<void> {
 
     step('summary');
     for (const line of summary(done)) console.log(line);
+    step('providers pull their payouts from the escrow (pull payments)');
+    for (const line of await providerPayouts(chain)) console.log(`  ${line}`);
     const bad = done.filter((f) => !f.ok);
     const spent = done.reduce((sum, f) => sum + BigInt(f.job.cost), 0n);
     console.log(
