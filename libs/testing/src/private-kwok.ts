@@ -80,6 +80,13 @@ export class PrivateKwokRegion {
       [
         ...['create', 'cluster', '--name', name, '--runtime', 'binary'],
         ...['--kube-apiserver-port', String(port)],
+        // Every other port too: left to kwokctl, they come from a narrow range near 32768 and
+        // collide between clusters started at the same time (a kwok-controller that cannot bind
+        // exits, and its nodes go NotReady).
+        ...['--etcd-port', String(await freePort())],
+        ...['--controller-port', String(await freePort())],
+        ...['--kube-controller-manager-port', String(await freePort())],
+        ...['--kube-scheduler-port', String(await freePort())],
         ...['--etcd-binary', `${bin}/etcd`, '--kube-apiserver-binary', `${bin}/kube-apiserver`],
         ...['--kube-controller-manager-binary', `${bin}/kube-controller-manager`],
         ...['--kube-scheduler-binary', `${bin}/kube-scheduler`],
@@ -183,6 +190,18 @@ export class PrivateKwokRegion {
     const pid = this.pidOf('kube-apiserver');
     process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /**
+   * Freezes the kube-apiserver (SIGSTOP): it keeps its connections and accepts new ones but
+   * answers nothing, like a hung or overloaded API server. `thawApiServer` lets it go on.
+   */
+  freezeApiServer(): void {
+    process.kill(this.pidOf('kube-apiserver'), 'SIGSTOP');
+  }
+
+  thawApiServer(): void {
+    process.kill(this.pidOf('kube-apiserver'), 'SIGCONT');
   }
 
   /**

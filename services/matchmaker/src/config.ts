@@ -46,6 +46,8 @@ const schema = {
   RECONCILE_EVERY_MS: int({ default: 15_000, min: 500, max: 600_000 }),
   /** How long a job must have been off the cluster before its Kubernetes Job counts as an orphan. */
   ORPHAN_GRACE_MS: int({ default: 30_000, min: 0, max: 3_600_000 }),
+  /** Longest wait for one Kubernetes API call before it counts as failed (and is retried later). */
+  KUBE_REQUEST_TIMEOUT_MS: int({ default: 30_000, min: 100, max: 600_000 }),
   JOB_TTL_SECONDS_AFTER_FINISHED: int({ default: 3_600, min: 0, max: 604_800 }),
   MAX_JOB_DURATION_SECONDS: int({ default: 7 * 86_400, min: 1, max: 31 * 86_400 }),
   MAX_GPUS_PER_JOB: int({ default: 8, min: 1, max: 64 }),

@@ -70,7 +70,16 @@ export class MatchmakerRuntime {
     );
     const jobs = new JobRepository(pool, schema);
     for (const [region, path] of Object.entries(config.kubeconfigs)) {
-      this.clusters.set(region, new RegionCluster(region, path, config.JOB_NAMESPACE, logger));
+      this.clusters.set(
+        region,
+        new RegionCluster(
+          region,
+          path,
+          config.JOB_NAMESPACE,
+          logger,
+          config.KUBE_REQUEST_TIMEOUT_MS,
+        ),
+      );
     }
     this.pricing = new GrpcPricing(config.PRICING_GRPC_URL);
     this.submit = new SubmitJobHandler(

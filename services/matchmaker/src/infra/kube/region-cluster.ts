@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { type JsonLogger } from '@starminer/service-kit';
 import { LABELS, MANAGED_BY } from '../../domain/dispatch-spec';
+import { boundedApi } from './bounded-api';
 
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY}`;
 
@@ -42,11 +43,13 @@ export class RegionCluster {
     kubeconfigPath: string,
     readonly namespace: string,
     private readonly logger: JsonLogger,
+    /** Every API call (lists included) settles within this; see boundedApi. */
+    requestTimeoutMs = 30_000,
   ) {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfigPath);
-    this.batch = kc.makeApiClient(k8s.BatchV1Api);
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.batch = boundedApi(kc.makeApiClient(k8s.BatchV1Api), requestTimeoutMs, region);
+    this.core = boundedApi(kc.makeApiClient(k8s.CoreV1Api), requestTimeoutMs, region);
     const ns = namespace;
     this.add(kc, 'nodes', '/api/v1/nodes', () => this.core.listNode());
     this.add(

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { waitUntil } from '@starminer/testing';
+import {
+  EventPublisher,
+  startMatchmaker,
+  startQuoteServer,
+  type Matchmaker,
+} from './support/harness';
+import {
+  EventStoreProbe,
+  kubeJobsPerJob,
+  PrivateRegions,
+  submitFunded,
+  submitRequest,
+} from './support/private-stack';
+
+// One region's kube-apiserver frozen (SIGSTOP: connections accepted, nothing answered) while a
+// job is being dispatched there: every Kubernetes call is bounded (KUBE_REQUEST_TIMEOUT_MS), so
+// the matchmaker's loop is not held and a job in another region still runs; when the API server
+// answers again the held job is dispatched once and runs.
+const runId = randomUUID().slice(0, 6);
+const CLIENT = '0x00000000000000000000000000000000000000f6';
+let regions: PrivateRegions;
+let events: EventPublisher;
+let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
+let mm: Matchmaker | undefined;
+let probe: EventStoreProbe;
+
+beforeAll(async () => {
+  regions = await PrivateRegions.create(runId, [
+    { name: 'ha', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 1 }] },
+    { name: 'hb', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 1 }] },
+  ]);
+  quotes = await startQuoteServer();
+  events = new EventPublisher();
+  await events.connect();
+  await regions.announce(events);
+  mm = await startMatchmaker({
+    pricingAddress: quotes.address,
+    runId,
+    extraEnv: { ...regions.env(), KUBE_REQUEST_TIMEOUT_MS: '2000', MATCH_ACROSS_REGIONS: 'false' },
+  });
+  probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
+  await probe.nodesApplied(regions);
+}, 360_000);
+
+afterAll(async () => {
+  regions?.get('ha').thawApiServer();
+  await mm?.stop();
+  await events?.disconnect();
+  await quotes?.stop();
+  await probe?.drop();
+  regions?.delete();
+});
+
+const submit = (key: string, region: string) =>
+  submitFunded(
+    mm!.client,
+    events,
+    submitRequest({ key, client: CLIENT, region, product: 'H100-80GB', gpus: 2, runtime: '2s' }),
+  );
+const statusOf = async (id: string) => (await probe.state(id)).status;
+
+it('keeps matching and running other regions while one API server hangs', async () => {
+  const hung = regions.get('ha');
+  hung.freezeApiServer();
+  let held: string;
+  try {
+    held = await submit('held', hung.region);
+    // Matched there (its informers have not failed: a frozen server sends nothing), and the
+    // dispatch is what hangs.
+    await waitUntil('the job matched to the hung region', async () =>
+      (await statusOf(held)) === 'Matched' ? true : undefined,
+    );
+    const other = await submit('other', regions.get('hb').region);
+    await waitUntil(
+      'the other region job succeeded',
+      async () => ((await statusOf(other)) === 'Succeeded' ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    expect(await statusOf(held)).toBe('Matched');
+  } finally {
+    hung.thawApiServer();
+  }
+  await waitUntil(
+    'the held job succeeded',
+    async () => ((await statusOf(held)) === 'Succeeded' ? true : undefined),
+    { timeoutMs: 90_000 },
+  );
+  expect((await probe.typeCounts()).get(held)).toMatchObject({ JobDispatched: 1, JobSucceeded: 1 });
+  expect((await kubeJobsPerJob(regions.regions, mm!.namespace)).get(held)).toHaveLength(1);
+});
