@@ -137,8 +137,9 @@ async function expectSettledExactly(
   job: matchmakerV1.Job,
   deposit: bigint,
   before: { provider: bigint; client: bigint },
+  timeoutMs = 120_000,
 ): Promise<matchmakerV1.Job> {
-  const settled = await waitState(job.jobId, commonV1.JobState.JOB_STATE_SETTLED);
+  const settled = await waitState(job.jobId, commonV1.JobState.JOB_STATE_SETTLED, timeoutMs);
   const gpuSeconds = BigInt(settled.gpuSeconds);
   const price = BigInt(job.quote!.pricePerGpuSecond!.baseUnits);
   const charged = price * gpuSeconds;
@@ -215,7 +216,9 @@ describe('settlement path on the real services and chain', () => {
     const before = await snapshot();
     const deposit = await fund(job);
 
-    const running = await waitState(job.jobId, commonV1.JobState.JOB_STATE_RUNNING);
+    // The first funding waits longest: the new consumer groups of the matchmaker and of the
+    // chain-indexer's signer first read the shared topics' history.
+    const running = await waitState(job.jobId, commonV1.JobState.JOB_STATE_RUNNING, 300_000);
     expect(running.placement).toMatchObject({
       region: REGION,
       provider: provider.address.toLowerCase(),
@@ -231,8 +234,8 @@ describe('settlement path on the real services and chain', () => {
     // 2 GPUs for the scripted ~5 s run (kwok's timing is whole seconds from start to finish).
     expect(Number(succeeded.gpuSeconds)).toBeGreaterThanOrEqual(2 * 4);
     expect(Number(succeeded.gpuSeconds) % 2).toBe(0);
-    await expectSettledExactly(job, deposit, before);
-  });
+    await expectSettledExactly(job, deposit, before, 300_000);
+  }, 720_000);
 
   it('a scripted failure: charged only for its metered use, the rest refunded to the client', async () => {
     const job = await submit(spec({ gpu: { product: H100, count: 1, minVramMib: 0 } }), {
