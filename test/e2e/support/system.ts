@@ -28,6 +28,7 @@ import {
 } from '../../../libs/service-kit/test/support/service-process';
 import {
   addJoinedNodes,
+  joinedPrivateRegion,
   registerAndStake,
 } from '../../../services/matchmaker/test/support/protocol-services';
 
@@ -46,10 +47,19 @@ const SERVICES = [
 type ServiceName = (typeof SERVICES)[number];
 
 export interface SystemOptions {
-  /** Dev accounts (10-19) to fund with AGPU and register as clients on the run's contracts. */
+  /**
+   * Dev accounts to fund with AGPU and register as clients on the run's contracts. On the shared
+   * chain the demo uses 10-16 and the matchmaker's tests 18: take 17 or 19.
+   */
   clientAccounts: number[];
   /** Region the run's GPU nodes join (one of the stack's). */
   region?: string;
+  /**
+   * Run the region as a private kwok control plane of the run's own instead of joining nodes
+   * to the shared one: needed where jobs must run, since a registry of another contract set
+   * watching the shared clusters taints nodes its deployment does not know.
+   */
+  privateRegion?: boolean;
   /** Gateway rate limits (submissions per minute and burst). */
   submitPerMinute?: number;
   submitBurst?: number;
@@ -75,21 +85,23 @@ export interface System {
   stop(): Promise<void>;
 }
 
+/** Started (its ports logged) and ready; generous limits, as the machine may be loaded. */
 async function ready(p: ServiceProcess): Promise<{ httpPort: number; grpcPort: number }> {
-  const ports = await p.started();
+  const line = await p.waitForLog('started', 240_000);
+  const ports = { httpPort: Number(line.httpPort), grpcPort: Number(line.grpcPort) };
   await waitUntil(
     `${p.name} ready (stderr: ${p.stderr.slice(-300)})`,
     async () => ((await httpGet(ports.httpPort, '/readyz')).status === 200 ? true : undefined),
-    { timeoutMs: 120_000 },
+    { timeoutMs: 240_000 },
   );
   return ports;
 }
 
-/** Compiles every service (incremental, quick when current): the e2e runs their builds. */
+/** Compiles every service and the CLI (incremental, quick when current): the e2e runs builds. */
 export function buildServices(): void {
   execFileSync(
     path.join(repoRoot, 'node_modules/.bin/tsc'),
-    ['-b', ...SERVICES.map((s) => `services/${s}`)],
+    ['-b', ...SERVICES.map((s) => `services/${s}`), 'cli'],
     { cwd: repoRoot, stdio: 'inherit' },
   );
 }
@@ -101,10 +113,13 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const region = o.region ?? 'eu-west';
   const siweDomain = `e2e-${run}.starminer.test`;
   const rpc = requireStackVar('CHAIN_RPC_URL');
-  const grants = o.clientAccounts.map((i) => ({
-    to: devWallet(i).address,
-    amount: 100_000n * AGPU,
-  }));
+  // The provider is a fresh wallet granted its stake at deployment: no dev account transacts
+  // for it. Dev accounts are used only where a test asks for funded clients.
+  const providerKey = Wallet.createRandom();
+  const grants = [
+    { to: providerKey.address, amount: 10_000n * AGPU },
+    ...o.clientAccounts.map((i) => ({ to: devWallet(i).address, amount: 1_000_000n * AGPU })),
+  ];
   const protocol = await deployFreshProtocol(rpc, { grants });
   const d = protocol.deployments;
   const clients = o.clientAccounts.map(
@@ -113,21 +128,45 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   for (const c of clients)
     await (await connectContracts(d, new NonceManager(c)).providerRegistry.registerClient()).wait();
 
-  const provider = await protocol.fundedWallet();
-  const minStake = BigInt(d.parameters.minStake);
-  const funder = connectContracts(d, new NonceManager(clients[0]!));
-  await (await funder.agpu.transfer(provider.address, minStake)).wait();
+  const provider = new Wallet(providerKey.privateKey, protocol.provider);
+  await protocol.provider.send('anvil_setBalance', [
+    provider.address,
+    `0x${(100n * AGPU).toString(16)}`,
+  ]);
   await registerAndStake(d, provider, [region]);
 
   const runLabel = 'starminer-e2e/run';
-  const nodes = await addJoinedNodes({
-    region,
-    names: [`e2e-${run}-h100-0`, `e2e-${run}-h100-1`],
-    labels: { [runLabel]: run },
-    providerKey: provider.privateKey,
-    pool: `h100-e2e${run}`,
-    gpus: 8,
-  });
+  let kubeconfig = regionKubeconfig(region);
+  let nodeSelector = `starminer.io/provider,${runLabel}=${run}`;
+  let removeNodes: () => Promise<void>;
+  if (o.privateRegion) {
+    const privateRegion = await joinedPrivateRegion({
+      region,
+      provider,
+      // A node of each GPU product: pricing quotes a template for the cheapest class that
+      // fits it, and the job must find that class here.
+      pools: ['H100-80GB', 'A100-80GB', 'A100-40GB', 'L40S', 'RTX-4090'].map((product) => ({
+        pool: `e2e-${product.toLowerCase()}`,
+        product,
+        gpusPerNode: 8,
+        nodes: 1,
+      })),
+    });
+    kubeconfig = privateRegion.kubeconfig;
+    nodeSelector = 'starminer.io/provider';
+    removeNodes = async () => privateRegion.delete();
+  } else {
+    const nodes = await addJoinedNodes({
+      region,
+      names: [`e2e-${run}-h100-0`, `e2e-${run}-h100-1`],
+      labels: { [runLabel]: run },
+      providerKey: provider.privateKey,
+      pool: `h100-e2e${run}`,
+      gpus: 8,
+    });
+    removeNodes = () => nodes.remove();
+  }
+  const kubeconfigVar = `KUBECONFIG_${region.toUpperCase().replace(/-/g, '_')}`;
 
   const schemas: Record<ServiceName, string> = Object.fromEntries(
     SERVICES.map((s) => [s, `e2e_${s.replace(/-/g, '_')}_${u}`]),
@@ -155,6 +194,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     DEPLOYMENTS_FILE: protocol.deploymentsFile,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     STARMINER_REGIONS: region,
+    [kubeconfigVar]: kubeconfig,
   });
   const processes: ServiceProcess[] = [];
   const start = (name: ServiceName, env: Record<string, string>) => {
@@ -173,8 +213,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         await p.kill();
       }),
     );
-    await nodes.remove().catch(() => undefined);
-    await deleteNamespace(regionKubeconfig(region), namespace).catch(() => undefined);
+    if (!o.privateRegion) await deleteNamespace(kubeconfig, namespace).catch(() => undefined);
+    await removeNodes().catch(() => undefined);
     for (const s of Object.values(schemas))
       await pool.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
     await pool.end().catch(() => undefined);
@@ -192,8 +232,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       SETTLEMENT_CONSUMER_GROUP: `e2e-ci-settle-${run}`,
     });
     const registry = start('registry', {
-      KUBE_REGIONS: `${region}=${regionKubeconfig(region)}`,
-      NODE_LABEL_SELECTOR: `starminer.io/provider,${runLabel}=${run}`,
+      KUBE_REGIONS: `${region}=${kubeconfig}`,
+      NODE_LABEL_SELECTOR: nodeSelector,
       CONSUMER_GROUP: `e2e-reg-${run}`,
       RESYNC_INTERVAL_MS: '5000',
       PROVIDER_RECHECK_INTERVAL_MS: '1000',
