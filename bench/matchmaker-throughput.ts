@@ -23,8 +23,7 @@ import { randomUUID } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { Wallet } from 'ethers';
 import { Pool } from 'pg';
-import { connectContracts, devWallet, jobIdFromUuid, toBytes32 } from '@starminer/chain';
-import { resolveGpuClass } from '@starminer/gpu-catalogue';
+import { connectContracts, devWallet, jobIdFromUuid } from '@starminer/chain';
 import { commonV1, type matchmakerV1 } from '@starminer/proto';
 import {
   deployFreshProtocol,
@@ -128,15 +127,13 @@ async function main(): Promise<void> {
     let sending: Promise<unknown> = Promise.resolve();
     const fundJob = async (job: matchmakerV1.Job) => {
       const q = job.quote!;
-      const price = BigInt(q.pricePerGpuSecond!.baseUnits);
-      const urgency = ['', 'low', 'normal', 'high', 'critical'][job.spec!.urgency]!;
       const quote = {
         jobId: jobIdFromUuid(job.jobId),
         client: client.address,
-        pricePerGpuSecond: price,
-        maxGpuSeconds: BigInt(q.total!.baseUnits) / price,
-        tier: toBytes32(`${resolveGpuClass(q.gpuProduct)}/${q.region}/${urgency}`),
-        maxDuration: BigInt(job.spec!.maxDurationSeconds),
+        pricePerGpuSecond: BigInt(q.pricePerGpuSecond!.baseUnits),
+        maxGpuSeconds: BigInt(q.maxGpuSeconds),
+        tier: q.escrowTier,
+        maxDuration: BigInt(q.maxDuration),
         expiry: BigInt(Math.floor(new Date(q.expiresAt!).getTime() / 1000)),
         nonce: BigInt(q.quoteId),
       };

@@ -8,7 +8,6 @@ import {
   toBytes32,
   type Quote,
 } from '@starminer/chain';
-import { resolveGpuClass } from '@starminer/gpu-catalogue';
 import { commonV1, type matchmakerV1 } from '@starminer/proto';
 import {
   deployFreshProtocol,
@@ -35,7 +34,6 @@ const run = randomUUID().slice(0, 8);
 const REGION = 'ap-south';
 const H100 = 'NVIDIA-H100-80GB-HBM3';
 const QUOTE_VALIDITY_SECONDS = 40;
-const URGENCY_NAME: Record<number, string> = { 1: 'low', 2: 'normal', 3: 'high', 4: 'critical' };
 /** Dev account 18: a client wallet no other suite uses. */
 const client = devWallet(18);
 
@@ -102,18 +100,16 @@ const waitState = (jobId: string, state: commonV1.JobState, timeoutMs = 120_000)
     { timeoutMs },
   );
 
-/** The EIP-712 quote the escrow verifies, rebuilt from the job's quote and spec. */
+/** The EIP-712 quote the escrow verifies, as the matchmaker's job carries it. */
 function onChainQuote(job: matchmakerV1.Job): Quote {
   const q = job.quote!;
-  const price = BigInt(q.pricePerGpuSecond!.baseUnits);
-  const tier = `${resolveGpuClass(q.gpuProduct)}/${q.region}/${URGENCY_NAME[job.spec!.urgency]}`;
   return {
     jobId: jobIdFromUuid(job.jobId),
     client: client.address,
-    pricePerGpuSecond: price,
-    maxGpuSeconds: BigInt(q.total!.baseUnits) / price,
-    tier: toBytes32(tier),
-    maxDuration: BigInt(job.spec!.maxDurationSeconds),
+    pricePerGpuSecond: BigInt(q.pricePerGpuSecond!.baseUnits),
+    maxGpuSeconds: BigInt(q.maxGpuSeconds),
+    tier: q.escrowTier,
+    maxDuration: BigInt(q.maxDuration),
     expiry: BigInt(Math.floor(new Date(q.expiresAt!).getTime() / 1000)),
     nonce: BigInt(q.quoteId),
   };
@@ -213,6 +209,13 @@ describe('settlement path on the real services and chain', () => {
     expect(job.state).toBe(commonV1.JobState.JOB_STATE_QUOTED);
     expect(job.quote).toMatchObject({ region: REGION, gpuProduct: H100 });
     expect(job.quote!.signer.toLowerCase()).toBe(protocol.pricingKey.address.toLowerCase());
+    // The job carries the whole signed quote: tier, coverage and the escrow's EIP-712 domain.
+    const q = job.quote!;
+    expect(q.escrowTier).toBe(toBytes32(`H100-80GB/${REGION}/normal`));
+    expect(BigInt(q.maxGpuSeconds)).toBe(2n * 120n);
+    expect(q.maxDuration).toBe('120');
+    expect(q.chainId).toBe(String(protocol.deployments.chainId));
+    expect(q.escrow.toLowerCase()).toBe(protocol.deployments.contracts.jobEscrow.toLowerCase());
     const before = await snapshot();
     const deposit = await fund(job);
 

@@ -74,6 +74,29 @@ describe('Job aggregate', () => {
     expect(state.quote).toMatchObject({ gpuProduct: 'NVIDIA-H100-80GB-HBM3', region: 'us-east' });
   });
 
+  it("keeps the signed quote's escrow terms (tier, coverage, domain) so the client can fund with them", () => {
+    const escrow = {
+      tier: `0x${'ab'.repeat(32)}`,
+      maxGpuSeconds: 1_200n,
+      maxDuration: 600n,
+      chainId: 31337n,
+      escrow: '0x00000000000000000000000000000000000000e5',
+    };
+    const q = quote();
+    const withTerms = { ...q, quote: { ...(q as { quote: object }).quote, escrow } } as typeof q;
+    const { state, events } = given([submit(), withTerms]);
+    expect(events.find((e) => e.type === 'JobQuoted')).toMatchObject({
+      escrowTier: escrow.tier,
+      maxGpuSeconds: '1200',
+      maxDuration: '600',
+      chainId: '31337',
+      escrow: escrow.escrow,
+    });
+    expect(state.quote?.escrow).toEqual(escrow);
+    // A quote recorded without them (older events) has none.
+    expect(given([submit(), quote()]).state.quote?.escrow).toBeUndefined();
+  });
+
   it('refuses illegal transitions with the state and where the command is allowed', () => {
     const { state } = given([submit(), quote()]);
     expect(() => decide(state, match())).toThrow(IllegalTransitionError);

@@ -173,6 +173,11 @@ export function decide(state: JobState, command: JobCommand): JobEvent[] {
           expiresAt: q.expiresAt,
           signer: q.signer,
           signature: Buffer.from(q.signature),
+          escrowTier: q.escrow?.tier ?? '',
+          maxGpuSeconds: (q.escrow?.maxGpuSeconds ?? 0n).toString(),
+          maxDuration: (q.escrow?.maxDuration ?? 0n).toString(),
+          chainId: (q.escrow?.chainId ?? 0n).toString(),
+          escrow: q.escrow?.escrow ?? '',
         },
       ];
     }

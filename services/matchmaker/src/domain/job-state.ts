@@ -43,6 +43,18 @@ export interface QuoteTerms {
   expiresAt: string;
   signer: string;
   signature: Uint8Array;
+  /** The rest of the signed EIP-712 quote (absent from quotes recorded before they were kept). */
+  escrow?: EscrowQuoteTerms;
+}
+
+/** What JobEscrow.fund needs besides the fields above: tier, coverage, EIP-712 domain. */
+export interface EscrowQuoteTerms {
+  /** bytes32 of the tier key, 0x hex. */
+  tier: string;
+  maxGpuSeconds: bigint;
+  maxDuration: bigint;
+  chainId: bigint;
+  escrow: string;
 }
 
 export interface Placement {
@@ -135,6 +147,15 @@ export function evolve(state: JobState, event: JobEvent): JobState {
           expiresAt: event.expiresAt ?? '',
           signer: event.signer,
           signature: event.signature,
+          escrow: event.escrowTier
+            ? {
+                tier: event.escrowTier,
+                maxGpuSeconds: BigInt(event.maxGpuSeconds || '0'),
+                maxDuration: BigInt(event.maxDuration || '0'),
+                chainId: BigInt(event.chainId || '0'),
+                escrow: event.escrow,
+              }
+            : undefined,
         },
       };
     case 'JobFundingReverted':

@@ -62,6 +62,13 @@ export class GrpcPricing implements PricingPort {
       expiresAt: new Date(Number(q.expiry) * 1000).toISOString(),
       signer: q.signer,
       signature: q.signature,
+      escrow: {
+        tier: q.tier,
+        maxGpuSeconds: BigInt(q.maxGpuSeconds || '0'),
+        maxDuration: BigInt(q.maxDuration || '0'),
+        chainId: BigInt(q.chainId || '0'),
+        escrow: q.escrow,
+      },
     };
   }
 

@@ -242,6 +242,15 @@ export interface JobQuoted {
   /** Signer of the EIP-712 quote and its 65-byte signature, which the escrow checks on deposit. */
   signer: string;
   signature: Buffer;
+  /**
+   * The rest of the signed quote, so a client can fund with it as signed: the tier as bytes32
+   * (0x hex), the GPU-seconds and wall-clock seconds it covers, and its EIP-712 domain.
+   */
+  escrowTier: string;
+  maxGpuSeconds: string;
+  maxDuration: string;
+  chainId: string;
+  escrow: string;
 }
 
 /** The job's escrow deposit was seen on chain with the required confirmations. */
@@ -731,6 +740,11 @@ function createBaseJobQuoted(): JobQuoted {
     expiresAt: undefined,
     signer: "",
     signature: Buffer.alloc(0),
+    escrowTier: "",
+    maxGpuSeconds: "0",
+    maxDuration: "0",
+    chainId: "0",
+    escrow: "",
   };
 }
 
@@ -765,6 +779,21 @@ export const JobQuoted: MessageFns<JobQuoted> = {
     }
     if (message.signature.length !== 0) {
       writer.uint32(82).bytes(message.signature);
+    }
+    if (message.escrowTier !== "") {
+      writer.uint32(90).string(message.escrowTier);
+    }
+    if (message.maxGpuSeconds !== "0") {
+      writer.uint32(96).uint64(message.maxGpuSeconds);
+    }
+    if (message.maxDuration !== "0") {
+      writer.uint32(104).uint64(message.maxDuration);
+    }
+    if (message.chainId !== "0") {
+      writer.uint32(112).uint64(message.chainId);
+    }
+    if (message.escrow !== "") {
+      writer.uint32(122).string(message.escrow);
     }
     return writer;
   },
@@ -862,6 +891,46 @@ export const JobQuoted: MessageFns<JobQuoted> = {
             message.signature = Buffer.from(reader.bytes());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.escrowTier = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.maxGpuSeconds = reader.uint64().toString();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.maxDuration = reader.uint64().toString();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.chainId = reader.uint64().toString();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.escrow = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -906,6 +975,27 @@ export const JobQuoted: MessageFns<JobQuoted> = {
         : undefined,
       signer: isSet(object.signer) ? globalThis.String(object.signer) : "",
       signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+      escrowTier: isSet(object.escrowTier)
+        ? globalThis.String(object.escrowTier)
+        : isSet(object.escrow_tier)
+        ? globalThis.String(object.escrow_tier)
+        : "",
+      maxGpuSeconds: isSet(object.maxGpuSeconds)
+        ? globalThis.String(object.maxGpuSeconds)
+        : isSet(object.max_gpu_seconds)
+        ? globalThis.String(object.max_gpu_seconds)
+        : "0",
+      maxDuration: isSet(object.maxDuration)
+        ? globalThis.String(object.maxDuration)
+        : isSet(object.max_duration)
+        ? globalThis.String(object.max_duration)
+        : "0",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "0",
+      escrow: isSet(object.escrow) ? globalThis.String(object.escrow) : "",
     };
   },
 
@@ -941,6 +1031,21 @@ export const JobQuoted: MessageFns<JobQuoted> = {
     if (message.signature.length !== 0) {
       obj.signature = base64FromBytes(message.signature);
     }
+    if (message.escrowTier !== "") {
+      obj.escrowTier = message.escrowTier;
+    }
+    if (message.maxGpuSeconds !== "0") {
+      obj.maxGpuSeconds = message.maxGpuSeconds;
+    }
+    if (message.maxDuration !== "0") {
+      obj.maxDuration = message.maxDuration;
+    }
+    if (message.chainId !== "0") {
+      obj.chainId = message.chainId;
+    }
+    if (message.escrow !== "") {
+      obj.escrow = message.escrow;
+    }
     return obj;
   },
 
@@ -965,6 +1070,11 @@ export const JobQuoted: MessageFns<JobQuoted> = {
     message.expiresAt = object.expiresAt ?? undefined;
     message.signer = object.signer ?? "";
     message.signature = object.signature ?? Buffer.alloc(0);
+    message.escrowTier = object.escrowTier ?? "";
+    message.maxGpuSeconds = object.maxGpuSeconds ?? "0";
+    message.maxDuration = object.maxDuration ?? "0";
+    message.chainId = object.chainId ?? "0";
+    message.escrow = object.escrow ?? "";
     return message;
   },
 };

@@ -74,6 +74,16 @@ export interface Quote {
   expiresAt: string | undefined;
   signer: string;
   signature: Buffer;
+  /**
+   * The rest of the EIP-712 quote JobEscrow.fund verifies (with job_id as bytes32, client, price,
+   * expiry = expires_at in Unix seconds and nonce = quote_id): the tier as bytes32 (0x hex), the
+   * GPU-seconds and wall-clock seconds covered, and the domain (chain and escrow contract).
+   */
+  escrowTier: string;
+  maxGpuSeconds: string;
+  maxDuration: string;
+  chainId: string;
+  escrow: string;
 }
 
 /**
@@ -562,6 +572,11 @@ function createBaseQuote(): Quote {
     expiresAt: undefined,
     signer: "",
     signature: Buffer.alloc(0),
+    escrowTier: "",
+    maxGpuSeconds: "0",
+    maxDuration: "0",
+    chainId: "0",
+    escrow: "",
   };
 }
 
@@ -590,6 +605,21 @@ export const Quote: MessageFns<Quote> = {
     }
     if (message.signature.length !== 0) {
       writer.uint32(66).bytes(message.signature);
+    }
+    if (message.escrowTier !== "") {
+      writer.uint32(74).string(message.escrowTier);
+    }
+    if (message.maxGpuSeconds !== "0") {
+      writer.uint32(80).uint64(message.maxGpuSeconds);
+    }
+    if (message.maxDuration !== "0") {
+      writer.uint32(88).uint64(message.maxDuration);
+    }
+    if (message.chainId !== "0") {
+      writer.uint32(96).uint64(message.chainId);
+    }
+    if (message.escrow !== "") {
+      writer.uint32(106).string(message.escrow);
     }
     return writer;
   },
@@ -671,6 +701,46 @@ export const Quote: MessageFns<Quote> = {
             message.signature = Buffer.from(reader.bytes());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.escrowTier = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.maxGpuSeconds = reader.uint64().toString();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.maxDuration = reader.uint64().toString();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.chainId = reader.uint64().toString();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.escrow = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -709,6 +779,27 @@ export const Quote: MessageFns<Quote> = {
         : undefined,
       signer: isSet(object.signer) ? globalThis.String(object.signer) : "",
       signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+      escrowTier: isSet(object.escrowTier)
+        ? globalThis.String(object.escrowTier)
+        : isSet(object.escrow_tier)
+        ? globalThis.String(object.escrow_tier)
+        : "",
+      maxGpuSeconds: isSet(object.maxGpuSeconds)
+        ? globalThis.String(object.maxGpuSeconds)
+        : isSet(object.max_gpu_seconds)
+        ? globalThis.String(object.max_gpu_seconds)
+        : "0",
+      maxDuration: isSet(object.maxDuration)
+        ? globalThis.String(object.maxDuration)
+        : isSet(object.max_duration)
+        ? globalThis.String(object.max_duration)
+        : "0",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "0",
+      escrow: isSet(object.escrow) ? globalThis.String(object.escrow) : "",
     };
   },
 
@@ -738,6 +829,21 @@ export const Quote: MessageFns<Quote> = {
     if (message.signature.length !== 0) {
       obj.signature = base64FromBytes(message.signature);
     }
+    if (message.escrowTier !== "") {
+      obj.escrowTier = message.escrowTier;
+    }
+    if (message.maxGpuSeconds !== "0") {
+      obj.maxGpuSeconds = message.maxGpuSeconds;
+    }
+    if (message.maxDuration !== "0") {
+      obj.maxDuration = message.maxDuration;
+    }
+    if (message.chainId !== "0") {
+      obj.chainId = message.chainId;
+    }
+    if (message.escrow !== "") {
+      obj.escrow = message.escrow;
+    }
     return obj;
   },
 
@@ -758,6 +864,11 @@ export const Quote: MessageFns<Quote> = {
     message.expiresAt = object.expiresAt ?? undefined;
     message.signer = object.signer ?? "";
     message.signature = object.signature ?? Buffer.alloc(0);
+    message.escrowTier = object.escrowTier ?? "";
+    message.maxGpuSeconds = object.maxGpuSeconds ?? "0";
+    message.maxDuration = object.maxDuration ?? "0";
+    message.chainId = object.chainId ?? "0";
+    message.escrow = object.escrow ?? "";
     return message;
   },
 };
