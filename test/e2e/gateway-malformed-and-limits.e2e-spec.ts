@@ -23,11 +23,11 @@ let token: string;
 let readOnlyKey: string;
 
 beforeAll(async () => {
-  // Dev account 14 is this file's client; no other suite uses it.
-  sys = await startSystem({ clientAccounts: [14], submitBurst: BURST, submitPerMinute: 1 });
+  // The client only signs in and submits: a fresh wallet, no chain transactions.
+  sys = await startSystem({ clientAccounts: [], submitBurst: BURST, submitPerMinute: 1 });
   http = restClient(sys.gatewayUrl);
   rpc = new GrpcJobClient(sys.gatewayGrpc);
-  token = await signIn(sys.gatewayUrl, sys.siweDomain, sys.clients[0]!);
+  token = await signIn(sys.gatewayUrl, sys.siweDomain, Wallet.createRandom());
   readOnlyKey = await createApiKey(sys.gatewayUrl, token, ['jobs:read']);
 });
 

@@ -9,10 +9,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as grpcJs from '@grpc/grpc-js';
 import * as k8s from '@kubernetes/client-node';
 import { NonceManager, Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { connectContracts, devWallet } from '@starminer/chain';
+import { commonV1, pricingV1 } from '@starminer/proto';
 import {
   deployFreshProtocol,
   regionKubeconfig,
@@ -275,6 +277,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       RATE_SUBMIT_BURST: String(o.submitBurst ?? 20),
     });
     const [sp, gw] = await Promise.all([spillover, gateway].map(ready));
+    await pricingAnswersQuotes(grpcOf(pr!), region);
     const ports = {
       'chain-indexer': ci!,
       registry: reg!,
@@ -316,4 +319,40 @@ async function deleteNamespace(kubeconfig: string, name: string): Promise<void> 
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfig);
   await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name });
+}
+
+/**
+ * Waits until pricing quotes within the matchmaker's 5 s deadline. Ready means started; a fresh
+ * pricing first replays the market topic (every run's signals), and until it has caught up a
+ * quote can take longer, which the matchmaker reports as unavailable.
+ */
+async function pricingAnswersQuotes(address: string, region: string): Promise<void> {
+  const client = new pricingV1.PricingServiceClient(address, grpcJs.credentials.createInsecure());
+  const quote = () =>
+    new Promise<boolean>((resolve) =>
+      client.quote(
+        pricingV1.QuoteRequest.fromPartial({
+          jobId: randomUUID(),
+          client: '0x000000000000000000000000000000000000dEaD',
+          gpu: { product: '', count: 1, minVramMib: 16_384 },
+          urgency: commonV1.Urgency.URGENCY_NORMAL,
+          regionPreference: [region],
+          maxDurationSeconds: 600,
+        }),
+        new grpcJs.Metadata(),
+        { deadline: Date.now() + 4_000 },
+        (err) => resolve(!err),
+      ),
+    );
+  try {
+    await waitUntil(
+      'pricing to quote within 4 s',
+      async () => ((await quote()) ? true : undefined),
+      {
+        timeoutMs: 240_000,
+      },
+    );
+  } finally {
+    client.close();
+  }
 }
