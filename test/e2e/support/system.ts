@@ -50,8 +50,8 @@ type ServiceName = (typeof SERVICES)[number];
 
 export interface SystemOptions {
   /**
-   * Dev accounts to fund with AGPU and register as clients on the run's contracts. On the shared
-   * chain the demo uses 10-16 and the matchmaker's tests 18: take 17 or 19.
+   * Dev accounts to fund with AGPU and register as clients on the run's contracts. Take one no
+   * other suite transacts with on the shared chain (the matchmaker's tests use 18): 19.
    */
   clientAccounts: number[];
   /** Region the run's GPU nodes join (one of the stack's). */
