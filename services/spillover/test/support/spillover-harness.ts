@@ -69,13 +69,23 @@ export async function startSpillover(opts: {
   });
   const logger = new JsonLogger({ service: 'spillover', level: 'warn' });
   const service = await startService(spilloverService, config, logger);
-  // Its consumer reads from now on: callers announce what it must know until it has seen it.
-  await waitForStartup(service.httpPort);
+  const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 2 });
+  const dropSchema = async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await pool.end();
+  };
+  try {
+    // Its consumer reads from now on: callers announce what it must know until it has seen it.
+    await waitForStartup(service.httpPort);
+  } catch (err) {
+    await service.stop('startup failed');
+    await dropSchema();
+    throw err;
+  }
   const client = new spilloverV1.SpilloverServiceClient(
     `127.0.0.1:${service.grpcPort}`,
     grpc.credentials.createInsecure(),
   );
-  const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 2 });
   return {
     service,
     client,
@@ -92,8 +102,7 @@ export async function startSpillover(opts: {
     stop: async () => {
       client.close();
       await service.stop('test done');
-      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-      await pool.end();
+      await dropSchema();
     },
   };
 }
