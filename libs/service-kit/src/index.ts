@@ -44,3 +44,5 @@ export {
 } from './config/platform-vars';
 export { BackgroundStart } from './readiness/background-start';
 export { unaryHandler } from './grpc/unary-handler';
+export { backgroundRuntimeProviders, type BackgroundRuntime } from './runtime/background-runtime';
+export { readRegionsFile, type RegionsFile } from './config/regions-file';

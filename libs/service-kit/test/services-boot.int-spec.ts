@@ -119,14 +119,15 @@ describe.each(services)('$name', ({ name, extraChecks }) => {
         [schema],
       );
       expect(found.rowCount).toBe(1);
+
+      svc.signal('SIGTERM');
+      expect(await svc.exited).toEqual({ code: 0, signal: null });
+      expect(svc.alive()).toBe(false);
     } finally {
+      // Only once the service is gone: dropping tables its consumers still write to deadlocks.
       await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await db.end();
     }
-
-    svc.signal('SIGTERM');
-    expect(await svc.exited).toEqual({ code: 0, signal: null });
-    expect(svc.alive()).toBe(false);
     const logs = svc.logs();
     expect(logs.map((l) => l.msg)).toEqual(
       expect.arrayContaining(['started', 'ready', 'stopping', 'stopped']),

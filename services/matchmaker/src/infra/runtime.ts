@@ -11,7 +11,7 @@ import {
   type StarminerEvent,
 } from '@starminer/eventing';
 import { resolveGpuClass } from '@starminer/gpu-catalogue';
-import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { type JsonLogger, type ReadinessCheck, readRegionsFile } from '@starminer/service-kit';
 import { parseMatchingWeights } from '../domain/matching-weights';
 import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
 import { CancelJobHandler } from '../app/cancel-job/cancel-job.handler';
@@ -28,7 +28,6 @@ import { GrpcPricing } from './pricing/grpc-pricing';
 import { GrpcReputation } from './reputation/grpc-reputation';
 import { JobRepository } from './postgres/job-repository';
 import { migrateMatchmaker } from './postgres/schema';
-import { readRegionsFile } from './regions-file';
 
 const systemClock: Clock = { now: () => new Date() };
 

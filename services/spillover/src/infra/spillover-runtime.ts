@@ -10,7 +10,7 @@ import {
   Topics,
   type Producer,
 } from '@starminer/eventing';
-import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { type JsonLogger, type ReadinessCheck, readRegionsFile } from '@starminer/service-kit';
 import { PlanRoutingHandler } from '../app/plan-routing/plan-routing.handler';
 import {
   type ConsumedEvent,
@@ -22,7 +22,6 @@ import { GrpcMatchmaker } from './matchmaker/grpc-matchmaker';
 import { OutboxProposals } from './outbox-proposals';
 import { RoutingRepository } from './postgres/routing-repository';
 import { migrateRoutingTables } from './postgres/routing-tables';
-import { readRegionMatrix } from './regions-file';
 
 /**
  * Wires spillover: the consumer of job, node and market events into its read model, the outbox
@@ -49,7 +48,7 @@ export class SpilloverRuntime {
     private readonly logger: JsonLogger,
   ) {
     const schema = config.DATABASE_SCHEMA;
-    const matrix = readRegionMatrix(config.REGIONS_FILE);
+    const matrix = readRegionsFile(config.REGIONS_FILE);
     this.regions = matrix.regions;
     const repo = new RoutingRepository(pool, schema);
     this.probe = new RegionProbe(

@@ -1,6 +1,6 @@
 import { type Pool } from 'pg';
 import { resolveGpuClass } from '@starminer/gpu-catalogue';
-import { type JsonLogger } from '@starminer/service-kit';
+import { type JsonLogger, type RegionsFile } from '@starminer/service-kit';
 import { type NodeCapacity } from '../../domain/capacity';
 import { kubeJobName, kubernetesJobManifest } from '../../domain/dispatch-spec';
 import { matchJobs, type MatchRequest } from '../../domain/matching';
@@ -9,7 +9,6 @@ import { orderQueue } from '../../domain/queue';
 import { type JobState } from '../../domain/job-state';
 import { type JobRepository } from '../../infra/postgres/job-repository';
 import { type RegionCluster } from '../../infra/kube/region-cluster';
-import { type RegionsFile } from '../../infra/regions-file';
 import { type Clock, type ReputationPort } from '../ports';
 import { placementDeadline } from './urgency-deadlines';
 

@@ -1,6 +1,6 @@
 import { type JobState } from '../../domain/job-state';
 import { CommandRejectedError } from '../../domain/errors';
-import { type RegionsFile } from '../../infra/regions-file';
+import { type RegionsFile } from '@starminer/service-kit';
 import { type JobRepository } from '../../infra/postgres/job-repository';
 import { JobNotFoundError } from '../errors';
 import { type Clock } from '../ports';

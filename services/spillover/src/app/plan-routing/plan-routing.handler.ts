@@ -1,4 +1,4 @@
-import { type JsonLogger } from '@starminer/service-kit';
+import { type JsonLogger, type RegionsFile } from '@starminer/service-kit';
 import { planRouting } from '../../domain/plan';
 import { type PlanInput, type RoutingDecision } from '../../domain/routing-types';
 import { priceKey, type RoutingRepository } from '../../infra/postgres/routing-repository';
@@ -10,11 +10,6 @@ import {
 } from '../ports';
 
 const PROPOSALS_IN_FLIGHT = 8;
-
-export interface RegionMatrix {
-  regions: string[];
-  rttMs(from: string, to: string): number | undefined;
-}
 
 export interface PlanResult {
   at: Date;
@@ -35,7 +30,7 @@ export class PlanRoutingHandler {
 
   constructor(
     private readonly repo: RoutingRepository,
-    private readonly matrix: RegionMatrix,
+    private readonly matrix: RegionsFile,
     private readonly reachability: Reachability,
     private readonly matchmaker: MatchmakerPort,
     private readonly publisher: ProposalPublisher,
