@@ -32,6 +32,7 @@ beforeAll(async () => {
     DATABASE_SCHEMA: schema,
     KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     GATEWAY_WATCH_GROUP: `gw-watch-${schema}`,

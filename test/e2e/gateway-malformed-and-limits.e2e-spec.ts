@@ -154,6 +154,23 @@ const cases: Array<[string, RestCase | GrpcCase, number, string, string?]> = [
     'regionPreference[0]',
   ],
   [
+    'well-formed region the deployment does not serve',
+    { kind: 'rest', json: { ...sdJob(), regionPreference: ['mars-1'] } },
+    400,
+    'INVALID_REQUEST',
+    'regionPreference[0]',
+  ],
+  [
+    'interactive from a region the deployment does not serve',
+    {
+      kind: 'rest',
+      json: { ...sdJob(), latency: { mode: 'interactive', clientRegion: 'mars-1', maxRttMs: 50 } },
+    },
+    400,
+    'INVALID_REQUEST',
+    'latency.clientRegion',
+  ],
+  [
     'fractional max price',
     { kind: 'rest', json: { ...sdJob(), maxPrice: '1.5' } },
     400,

@@ -124,6 +124,8 @@ describe('cancel and failure, through the SDK', () => {
     const deposit = BigInt(submitted.funding[0]!.amount);
     expect(BigInt(s.clientRefund)).toBeGreaterThan(0n);
     expect(BigInt(s.clientRefund)).toBeLessThanOrEqual(deposit);
+    // A second cancel of the ended job is refused for its state, not as bad input.
+    await expect(rest.cancel(jobId, 'again')).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('charges a failing job only for the GPU-seconds it used and refunds the rest', async () => {

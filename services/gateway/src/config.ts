@@ -17,6 +17,8 @@ const schema = {
   MATCHMAKER_GRPC_URL: grpcAddress('127.0.0.1:9091'),
   PRICING_GRPC_URL: grpcAddress('127.0.0.1:9092'),
   CHAIN_INDEXER_GRPC_URL: grpcAddress('127.0.0.1:9096'),
+  /** The regions a job may name (preference, client region), as the matchmaker serves them. */
+  REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
   /** Kafka bootstrap servers, comma-separated host:port (job events for WatchJob and SSE). */
   KAFKA_BROKERS: str({
     pattern: /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/,

@@ -1,6 +1,12 @@
 import { Inject, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import {
+  JsonLogger,
+  PostgresDatabase,
+  Readiness,
+  readRegionsFile,
+  SERVICE_CONFIG,
+} from '@starminer/service-kit';
 import { Authenticator, RateLimits } from './app/authenticate';
 import { JobUseCases } from './app/job-use-cases';
 import { restRouter } from './api/rest.router';
@@ -61,7 +67,7 @@ export class GatewayComponents implements OnModuleDestroy {
       this.downstream,
       index,
       this.hub,
-      (r) => /^[a-z][a-z0-9-]+$/.test(r),
+      readRegionsFile(config.REGIONS_FILE).regions,
       new RateLimits(new PostgresRateLimiter(pool, schema), {
         submit: perMinute(config.RATE_SUBMIT_PER_MINUTE, config.RATE_SUBMIT_BURST),
         stream: perMinute(config.RATE_STREAM_PER_MINUTE, config.RATE_STREAM_BURST),

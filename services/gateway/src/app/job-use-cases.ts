@@ -138,12 +138,13 @@ export class JobUseCases {
     private readonly downstream: Downstream,
     private readonly index: JobIndex,
     private readonly hub: JobWatchHub,
-    private readonly regionKnown: (r: string) => boolean,
+    /** Regions of the deployment: a job naming another is refused here, before any token is spent. */
+    private readonly regions: readonly string[],
     private readonly limits: RateLimits,
   ) {}
 
   private normalize(body: unknown): NormalizedJob[] {
-    const r = normalizeJobRequest(body, this.regionKnown);
+    const r = normalizeJobRequest(body, this.regions);
     if (!r.ok) throw invalid(r.problems);
     return r.jobs;
   }

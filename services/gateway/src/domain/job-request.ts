@@ -54,18 +54,15 @@ function intIn(p: Problems, v: unknown, field: string, min: number, max: number)
 }
 
 /** The submitter's choices, common to a spec and a template. */
-function choices(p: Problems, body: Raw, regionKnown: (r: string) => boolean) {
+function choices(p: Problems, body: Raw, regions: readonly string[]) {
+  const accepted = `one of ${regions.join(', ')}`;
   const urgency = body.urgency ?? 'normal';
   if (!URGENCIES.includes(urgency as UrgencyName))
     p.add('urgency', `is not valid: ${JSON.stringify(urgency)}`, `one of ${URGENCIES.join(', ')}`);
   const regionPreference = strings(p, body.regionPreference, 'regionPreference');
   regionPreference.forEach((r, i) => {
-    if (!REGION.test(r) || !regionKnown(r))
-      p.add(
-        `regionPreference[${i}]`,
-        `is not a known region: ${JSON.stringify(r)}`,
-        'a region name such as us-east, eu-west, ap-south',
-      );
+    if (!REGION.test(r) || !regions.includes(r))
+      p.add(`regionPreference[${i}]`, `is not a known region: ${JSON.stringify(r)}`, accepted);
   });
   let latency: NormalizedJob['latency'] = { mode: 'batch' };
   const l = body.latency;
@@ -74,11 +71,11 @@ function choices(p: Problems, body: Raw, regionKnown: (r: string) => boolean) {
       p.add('latency.mode', 'is not valid', 'batch, or interactive with clientRegion and maxRttMs');
     else if (l.mode === 'interactive') {
       const clientRegion = typeof l.clientRegion === 'string' ? l.clientRegion : '';
-      if (!REGION.test(clientRegion) || !regionKnown(clientRegion))
+      if (!REGION.test(clientRegion) || !regions.includes(clientRegion))
         p.add(
           'latency.clientRegion',
           `is not a known region: ${JSON.stringify(l.clientRegion)}`,
-          'a region name such as us-east',
+          accepted,
         );
       latency = {
         mode: 'interactive',
@@ -180,7 +177,7 @@ function specJob(
  */
 export function normalizeJobRequest(
   body: unknown,
-  regionKnown: (region: string) => boolean,
+  regions: readonly string[],
 ): { ok: true; jobs: NormalizedJob[] } | { ok: false; problems: FieldProblem[] } {
   const p = new Problems();
   if (!isObject(body))
@@ -194,7 +191,7 @@ export function normalizeJobRequest(
         },
       ],
     };
-  const common = choices(p, body, regionKnown);
+  const common = choices(p, body, regions);
   let jobs: NormalizedJob[] = [];
   if (body.spec !== undefined && body.template !== undefined)
     p.add('template', 'is given together with spec', 'either spec or template, not both');

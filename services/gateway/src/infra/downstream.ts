@@ -9,13 +9,16 @@ type Unary<Req, Res> = (
   cb: (e: grpc.ServiceError | null, r?: Res) => void,
 ) => unknown;
 
-/** Maps a downstream gRPC failure to the public error: bad input stays 400, absence 404, the rest 503. */
+/** Maps a downstream gRPC failure to the public error: bad input 400, absence 404, a refused state 409, the rest 503. */
 function call<Req, Res>(service: string, fn: Unary<Req, Res>, req: Req): Promise<Res> {
   return new Promise((resolve, reject) =>
     fn(req, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (err, res) => {
       if (!err) return resolve(res!);
-      if (err.code === grpc.status.INVALID_ARGUMENT || err.code === grpc.status.FAILED_PRECONDITION)
+      if (err.code === grpc.status.INVALID_ARGUMENT)
         return reject(new ApiError('INVALID_REQUEST', `${service}: ${err.details}`));
+      // The owner refused the command in the aggregate's current state (cancel of a finished job).
+      if (err.code === grpc.status.FAILED_PRECONDITION)
+        return reject(new ApiError('CONFLICT', `${service}: ${err.details}`));
       if (err.code === grpc.status.NOT_FOUND)
         return reject(new ApiError('NOT_FOUND', `${service}: ${err.details}`));
       if (err.code === grpc.status.ALREADY_EXISTS)
