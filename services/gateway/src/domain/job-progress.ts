@@ -35,6 +35,9 @@ export const STATE_AFTER_EVENT: Readonly<Record<string, JobStateName>> = {
   JobRerouted: 'REROUTED',
   JobSettled: 'SETTLED',
   JobExpired: 'EXPIRED',
+  // A reorg voided the deposit: the job waits for funding again.
+  JobFundingReverted: 'QUOTED',
+  // JobRoutingBlocked only notes why a waiting job stays where it is: no state change.
 };
 
 /**
