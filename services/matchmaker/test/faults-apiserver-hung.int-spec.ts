@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '@starminer/testing';
+import { type EventPublisher, type Matchmaker } from './support/harness';
+import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
-  EventPublisher,
-  startMatchmaker,
-  startQuoteServer,
-  type Matchmaker,
-} from './support/harness';
-import {
-  EventStoreProbe,
+  type EventStoreProbe,
   kubeJobsPerJob,
-  PrivateRegions,
+  type PrivateRegions,
   submitFunded,
   submitRequest,
 } from './support/private-stack';
@@ -20,37 +16,27 @@ import {
 // answers again the held job is dispatched once and runs.
 const runId = randomUUID().slice(0, 6);
 const CLIENT = '0x00000000000000000000000000000000000000f6';
+let stack: PrivateMatchmaker | undefined;
 let regions: PrivateRegions;
 let events: EventPublisher;
-let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mm: Matchmaker | undefined;
 let probe: EventStoreProbe;
 
 beforeAll(async () => {
-  regions = await PrivateRegions.create(runId, [
-    { name: 'ha', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 1 }] },
-    { name: 'hb', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 1 }] },
-  ]);
-  quotes = await startQuoteServer();
-  events = new EventPublisher();
-  await events.connect();
-  await regions.announce(events);
-  mm = await startMatchmaker({
-    pricingAddress: quotes.address,
+  stack = await PrivateMatchmaker.start(
     runId,
-    extraEnv: { ...regions.env(), KUBE_REQUEST_TIMEOUT_MS: '2000', MATCH_ACROSS_REGIONS: 'false' },
-  });
-  probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-  await probe.nodesApplied(regions);
+    [
+      { name: 'ha', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 1 }] },
+      { name: 'hb', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 1 }] },
+    ],
+    { KUBE_REQUEST_TIMEOUT_MS: '2000', MATCH_ACROSS_REGIONS: 'false' },
+  );
+  ({ regions, events, mm, probe } = stack);
 }, 360_000);
 
 afterAll(async () => {
   regions?.get('ha').thawApiServer();
-  await mm?.stop();
-  await events?.disconnect();
-  await quotes?.stop();
-  await probe?.drop();
-  regions?.delete();
+  await stack?.stop();
 });
 
 const submit = (key: string, region: string) =>

@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { commonV1 } from '@starminer/proto';
 import { waitUntil } from '@starminer/testing';
+import { type EventPublisher, type Matchmaker } from './support/harness';
+import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
-  EventPublisher,
-  startMatchmaker,
-  startQuoteServer,
-  type Matchmaker,
-} from './support/harness';
-import {
-  EventStoreProbe,
+  type EventStoreProbe,
   getJob,
   kubeJobsPerJob,
-  PrivateRegions,
+  type PrivateRegions,
   submitFunded,
   submitRequest,
 } from './support/private-stack';
@@ -22,14 +18,14 @@ import {
 // nodes touches no shared cluster.
 const runId = randomUUID().slice(0, 6);
 const CLIENT = '0x00000000000000000000000000000000000000f1';
+let stack: PrivateMatchmaker | undefined;
 let regions: PrivateRegions;
 let events: EventPublisher;
-let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mm: Matchmaker | undefined;
 let probe: EventStoreProbe;
 
 beforeAll(async () => {
-  regions = await PrivateRegions.create(runId, [
+  stack = await PrivateMatchmaker.start(runId, [
     {
       name: 'nl',
       pools: [
@@ -38,21 +34,11 @@ beforeAll(async () => {
       ],
     },
   ]);
-  quotes = await startQuoteServer();
-  events = new EventPublisher();
-  await events.connect();
-  await regions.announce(events);
-  mm = await startMatchmaker({ pricingAddress: quotes.address, runId, extraEnv: regions.env() });
-  probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-  await probe.nodesApplied(regions);
+  ({ regions, events, mm, probe } = stack);
 }, 360_000);
 
 afterAll(async () => {
-  await mm?.stop();
-  await events?.disconnect();
-  await quotes?.stop();
-  await probe?.drop();
-  regions?.delete();
+  await stack?.stop();
 });
 
 const region = () => regions.regions[0]!;

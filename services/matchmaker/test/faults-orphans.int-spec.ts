@@ -2,18 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { commonV1 } from '@starminer/proto';
 import { waitUntil } from '@starminer/testing';
 import { kubeJobName, LABELS, MANAGED_BY } from '../src/domain/dispatch-spec';
+import { type EventPublisher, type Matchmaker } from './support/harness';
+import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
-  EventPublisher,
-  startMatchmaker,
-  startQuoteServer,
-  type Matchmaker,
-} from './support/harness';
-import {
-  EventStoreProbe,
+  type EventStoreProbe,
   getJob,
   kubeApis,
   kubeJobsPerJob,
-  PrivateRegions,
+  type PrivateRegions,
   submitFunded,
   submitRequest,
 } from './support/private-stack';
@@ -25,35 +21,23 @@ import {
 // once, as after a lost node.
 const runId = randomUUID().slice(0, 6);
 const CLIENT = '0x00000000000000000000000000000000000000f4';
+let stack: PrivateMatchmaker | undefined;
 let regions: PrivateRegions;
 let events: EventPublisher;
-let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mm: Matchmaker | undefined;
 let probe: EventStoreProbe;
 
 beforeAll(async () => {
-  regions = await PrivateRegions.create(runId, [
-    { name: 'or', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 3 }] },
-  ]);
-  quotes = await startQuoteServer();
-  events = new EventPublisher();
-  await events.connect();
-  await regions.announce(events);
-  mm = await startMatchmaker({
-    pricingAddress: quotes.address,
+  stack = await PrivateMatchmaker.start(
     runId,
-    extraEnv: { ...regions.env(), RECONCILE_EVERY_MS: '1000', ORPHAN_GRACE_MS: '3000' },
-  });
-  probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-  await probe.nodesApplied(regions);
+    [{ name: 'or', pools: [{ pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 3 }] }],
+    { RECONCILE_EVERY_MS: '1000', ORPHAN_GRACE_MS: '3000' },
+  );
+  ({ regions, events, mm, probe } = stack);
 }, 360_000);
 
 afterAll(async () => {
-  await mm?.stop();
-  await events?.disconnect();
-  await quotes?.stop();
-  await probe?.drop();
-  regions?.delete();
+  await stack?.stop();
 });
 
 const region = () => regions.regions[0]!;

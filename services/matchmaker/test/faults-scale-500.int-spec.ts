@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '@starminer/testing';
+import { type EventPublisher, type Matchmaker } from './support/harness';
+import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
-  EventPublisher,
-  startMatchmaker,
-  startQuoteServer,
-  type Matchmaker,
-} from './support/harness';
-import {
-  EventStoreProbe,
+  type EventStoreProbe,
   kubeApis,
   kubeJobsPerJob,
-  PrivateRegions,
+  type PrivateRegions,
   submitFunded,
   submitRequest,
 } from './support/private-stack';
@@ -23,9 +19,9 @@ import {
 const runId = randomUUID().slice(0, 6);
 const CLIENT = '0x00000000000000000000000000000000000000f5';
 const JOBS = 500;
+let stack: PrivateMatchmaker | undefined;
 let regions: PrivateRegions;
 let events: EventPublisher;
-let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mm: Matchmaker | undefined;
 let probe: EventStoreProbe;
 
@@ -38,54 +34,43 @@ const shapes = [
   { region: 'sc', product: 'H100-80GB', max: 8 },
 ];
 
+// The whole batch is queued at once: no job may overflow (no spillover runs here) while the
+// backlog drains, whatever its urgency.
+const NO_OVERFLOW = { PLACEMENT_WINDOWS: 'low=3600,normal=3600,high=3600,critical=3600' };
+
 beforeAll(async () => {
-  regions = await PrivateRegions.create(runId, [
-    {
-      name: 'sa',
-      pools: [
-        { pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 4 },
-        { pool: 'a100', product: 'A100-80GB', gpusPerNode: 8, nodes: 2 },
-      ],
-    },
-    {
-      name: 'sb',
-      pools: [
-        { pool: 'l40s', product: 'L40S', gpusPerNode: 4, nodes: 4 },
-        { pool: 'a100s', product: 'A100-40GB', gpusPerNode: 8, nodes: 2 },
-      ],
-    },
-    {
-      name: 'sc',
-      pools: [
-        { pool: 'rtx', product: 'RTX-4090', gpusPerNode: 2, nodes: 4 },
-        { pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 2 },
-      ],
-    },
-  ]);
-  quotes = await startQuoteServer();
-  events = new EventPublisher();
-  await events.connect();
-  await regions.announce(events);
-  mm = await startMatchmaker({
-    pricingAddress: quotes.address,
+  stack = await PrivateMatchmaker.start(
     runId,
-    // The whole batch is queued at once: no job may overflow (no spillover runs here) while the
-    // backlog drains, whatever its urgency.
-    extraEnv: {
-      ...regions.env(),
-      PLACEMENT_WINDOWS: 'low=3600,normal=3600,high=3600,critical=3600',
-    },
-  });
-  probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
-  await probe.nodesApplied(regions);
+    [
+      {
+        name: 'sa',
+        pools: [
+          { pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 4 },
+          { pool: 'a100', product: 'A100-80GB', gpusPerNode: 8, nodes: 2 },
+        ],
+      },
+      {
+        name: 'sb',
+        pools: [
+          { pool: 'l40s', product: 'L40S', gpusPerNode: 4, nodes: 4 },
+          { pool: 'a100s', product: 'A100-40GB', gpusPerNode: 8, nodes: 2 },
+        ],
+      },
+      {
+        name: 'sc',
+        pools: [
+          { pool: 'rtx', product: 'RTX-4090', gpusPerNode: 2, nodes: 4 },
+          { pool: 'h100', product: 'H100-80GB', gpusPerNode: 8, nodes: 2 },
+        ],
+      },
+    ],
+    NO_OVERFLOW,
+  );
+  ({ regions, events, mm, probe } = stack);
 }, 360_000);
 
 afterAll(async () => {
-  await mm?.stop();
-  await events?.disconnect();
-  await quotes?.stop();
-  await probe?.drop();
-  regions?.delete();
+  await stack?.stop();
 });
 
 interface Sample {
