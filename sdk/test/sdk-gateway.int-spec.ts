@@ -5,19 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { Wallet, type Signer } from 'ethers';
 import { Pool } from 'pg';
-import {
-  jobEvents,
-  KafkaJsBus,
-  migrateEventing,
-  OutboxPublisher,
-  OutboxRelay,
-  withTransaction,
-} from '@starminer/eventing';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
 import { requireStackVar, waitUntil } from '@starminer/testing';
 import { loadConfig } from '../../services/gateway/src/config';
 import { JobIndex } from '../../services/gateway/src/infra/job-index';
 import { gatewayService } from '../../services/gateway/src/service-definition';
+import { publishStartedThenCancelled } from '../../services/gateway/test/support/job-events';
 import { SdkError, StarMinerClient, type JobState } from '../src';
 
 const schema = `sdk_${randomUUID().slice(0, 8)}`;
@@ -70,70 +63,6 @@ async function codeOf(p: Promise<unknown>): Promise<SdkError> {
     throw err;
   }
   throw new Error('expected an SdkError, the call succeeded');
-}
-
-/** Publishes job events to Kafka through an eventing outbox and relay, as the matchmaker does. */
-async function publishJobEvents(jobId: string, client: string): Promise<void> {
-  const outbox = `sdk_out_${randomUUID().slice(0, 8)}`;
-  await migrateEventing(pool, outbox);
-  await withTransaction(pool, (tx) =>
-    new OutboxPublisher(outbox, jobEvents).publish(tx, [
-      {
-        aggregateId: jobId,
-        aggregateVersion: 7,
-        event: {
-          type: 'JobStarted',
-          jobId,
-          placement: undefined,
-          podName: 'p',
-          attempt: 1,
-          startedAt: new Date().toISOString(),
-        },
-      },
-      {
-        aggregateId: jobId,
-        aggregateVersion: 8,
-        event: {
-          type: 'JobCancelled',
-          jobId,
-          clientId: client,
-          cancelledBy: 1,
-          previousState: 7,
-          reason: 'test',
-          placement: undefined,
-          usage: undefined,
-        } as never,
-      },
-    ]),
-  );
-  const producer = new KafkaJsBus({
-    clientId: outbox,
-    brokers: requireStackVar('KAFKA_BROKERS').split(','),
-  }).producer();
-  await producer.connect();
-  const relay = new OutboxRelay({
-    pool,
-    leaseConnection: { connectionString: requireStackVar('DATABASE_URL') },
-    schema: outbox,
-    producer,
-  });
-  relay.start();
-  try {
-    await waitUntil(
-      'the outbox to be relayed',
-      async () => {
-        const { rows } = await pool.query(
-          `SELECT count(*)::int AS n FROM "${outbox}".outbox WHERE published_at IS NULL`,
-        );
-        return rows[0].n === 0 ? true : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-  } finally {
-    await relay.stop();
-    await producer.disconnect();
-    await pool.query(`DROP SCHEMA IF EXISTS "${outbox}" CASCADE`);
-  }
 }
 
 describe.each(['rest', 'grpc'] as const)('SDK over %s', (transport) => {
@@ -216,7 +145,7 @@ describe.each(['rest', 'grpc'] as const)('SDK over %s', (transport) => {
       const first = await it.next();
       expect(first.value?.eventType).toBe('Snapshot');
       seen.push(first.value!.state);
-      await publishJobEvents(jobId, tenant);
+      await publishStartedThenCancelled(pool, jobId, tenant);
       for await (const e of it) seen.push(e.state);
     } finally {
       c.close();

@@ -2,19 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { SiweMessage } from 'siwe';
-import {
-  OutboxPublisher,
-  OutboxRelay,
-  KafkaJsBus,
-  jobEvents,
-  migrateEventing,
-  withTransaction,
-} from '@starminer/eventing';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
 import { requireStackVar, waitUntil } from '@starminer/testing';
 import { loadConfig } from '../src/config';
 import { gatewayService } from '../src/service-definition';
 import { JobIndex } from '../src/infra/job-index';
+import { publishStartedThenCancelled } from './support/job-events';
 
 const DOMAIN = 'gateway.test';
 const schema = `gw_${randomUUID().slice(0, 8)}`;
@@ -490,64 +483,15 @@ describe('tenant isolation and watching', () => {
     await readSome();
     expect(text).toContain('"eventType":"Snapshot"');
 
-    // Publish JobStarted then JobCancelled through an eventing outbox, as the matchmaker does.
-    const outbox = `gw_out_${randomUUID().slice(0, 8)}`;
-    await migrateEventing(pool, outbox);
-    await withTransaction(pool, (tx) =>
-      new OutboxPublisher(outbox, jobEvents).publish(tx, [
-        {
-          aggregateId: jobId,
-          aggregateVersion: 7,
-          event: {
-            type: 'JobStarted',
-            jobId,
-            placement: undefined,
-            podName: 'p',
-            attempt: 1,
-            startedAt: new Date().toISOString(),
-          },
-        },
-        {
-          aggregateId: jobId,
-          aggregateVersion: 8,
-          event: {
-            type: 'JobCancelled',
-            jobId,
-            clientId: a.address.toLowerCase(),
-            cancelledBy: 1,
-            previousState: 7,
-            reason: 'test',
-            placement: undefined,
-            usage: undefined,
-          } as never,
-        },
-      ]),
+    await publishStartedThenCancelled(pool, jobId, a.address.toLowerCase());
+    await waitUntil(
+      'both events on the SSE stream',
+      async () => {
+        await readSome();
+        return text.includes('"eventType":"JobCancelled"') ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
     );
-    const producer = new KafkaJsBus({
-      clientId: outbox,
-      brokers: requireStackVar('KAFKA_BROKERS').split(','),
-    }).producer();
-    await producer.connect();
-    const relay = new OutboxRelay({
-      pool,
-      leaseConnection: { connectionString: requireStackVar('DATABASE_URL') },
-      schema: outbox,
-      producer,
-    });
-    relay.start();
-    try {
-      await waitUntil(
-        'both events on the SSE stream',
-        async () => {
-          await readSome();
-          return text.includes('"eventType":"JobCancelled"') ? true : undefined;
-        },
-        { timeoutMs: 60_000 },
-      );
-    } finally {
-      await relay.stop();
-      await producer.disconnect();
-    }
     expect(text).toMatch(/"eventType":"JobStarted","state":"RUNNING","progressPercent":60/);
     expect(text).toMatch(/"state":"CANCELLED","progressPercent":100,.*"final":true/);
   });

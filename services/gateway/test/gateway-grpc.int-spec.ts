@@ -5,14 +5,6 @@ import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ContractFactory, JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { Pool } from 'pg';
-import {
-  jobEvents,
-  KafkaJsBus,
-  migrateEventing,
-  OutboxPublisher,
-  OutboxRelay,
-  withTransaction,
-} from '@starminer/eventing';
 import { commonV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
 import { requireStackVar, waitUntil } from '@starminer/testing';
@@ -27,6 +19,7 @@ import {
   siweMessage,
   verifySiwe,
 } from './support/gateway-client';
+import { publishStartedThenCancelled } from './support/job-events';
 
 const DOMAIN = 'gateway-grpc.test';
 const schema = `gwg_${randomUUID().slice(0, 8)}`;
@@ -208,7 +201,7 @@ describe('gRPC JobService', () => {
     const snapshot = new Promise<void>((resolve) => (opened = resolve));
     const watching = rpc.watch(jobId, { token: tokenA }, { onMessage: () => opened() });
     await snapshot;
-    await publishJobEvents(jobId, a.address.toLowerCase());
+    await publishStartedThenCancelled(pool, jobId, a.address.toLowerCase());
     const { messages, error } = await watching;
     expect(error).toBeUndefined();
     expect(
@@ -225,66 +218,6 @@ describe('gRPC JobService', () => {
     ]);
   });
 });
-
-/** JobStarted then JobCancelled through an eventing outbox, as the matchmaker publishes them. */
-async function publishJobEvents(jobId: string, clientId: string): Promise<void> {
-  const outbox = `gwg_out_${randomUUID().slice(0, 8)}`;
-  await migrateEventing(pool, outbox);
-  await withTransaction(pool, (tx) =>
-    new OutboxPublisher(outbox, jobEvents).publish(tx, [
-      {
-        aggregateId: jobId,
-        aggregateVersion: 7,
-        event: {
-          type: 'JobStarted',
-          jobId,
-          placement: undefined,
-          podName: 'p',
-          attempt: 1,
-          startedAt: new Date().toISOString(),
-        },
-      },
-      {
-        aggregateId: jobId,
-        aggregateVersion: 8,
-        event: {
-          type: 'JobCancelled',
-          jobId,
-          clientId,
-          cancelledBy: 1,
-          previousState: 7,
-          reason: 'test',
-          placement: undefined,
-          usage: undefined,
-        } as never,
-      },
-    ]),
-  );
-  const producer = new KafkaJsBus({
-    clientId: outbox,
-    brokers: requireStackVar('KAFKA_BROKERS').split(','),
-  }).producer();
-  await producer.connect();
-  const relay = new OutboxRelay({
-    pool,
-    leaseConnection: { connectionString: requireStackVar('DATABASE_URL') },
-    schema: outbox,
-    producer,
-  });
-  relay.start();
-  try {
-    await waitUntil('the outbox to be published', async () => {
-      const r = await pool.query(
-        `SELECT count(*)::int AS n FROM "${outbox}".outbox WHERE published_at IS NULL`,
-      );
-      return r.rows[0].n === 0 ? true : undefined;
-    });
-  } finally {
-    await relay.stop();
-    await producer.disconnect();
-    await pool.query(`DROP SCHEMA IF EXISTS "${outbox}" CASCADE`);
-  }
-}
 
 describe('Sign-In with Ethereum from an ERC-1271 contract wallet', () => {
   const [artifact] = compile(['../services/gateway/test/solidity/OwnedWallet1271.sol']);
