@@ -15,7 +15,9 @@ export interface MatchingWeights {
 
 export const DEFAULT_MATCHING_WEIGHTS: MatchingWeights = {
   version: 1,
-  weights: { price: 0.3, reputation: 0.2, packing: 0.35, regionPreference: 0.15 },
+  // The client's region choice outweighs packing: best fit picks the node within a region, it does
+  // not move a job away from a preferred region that has room.
+  weights: { price: 0.25, reputation: 0.2, packing: 0.2, regionPreference: 0.35 },
   reputationFloor: 0.2,
   neutralReputation: 0.5,
 };

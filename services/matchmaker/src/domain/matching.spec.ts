@@ -59,6 +59,21 @@ describe('matching', () => {
     ]);
   });
 
+  it('keeps a job in its preferred region when it has room, though another region would pack tighter', () => {
+    const nodes = [node('east-whole'), node('west-partly', { region: 'eu-west' })];
+    const reservations: Reservation[] = [
+      { jobId: 'x', region: 'eu-west', node: 'west-partly', gpus: 7 },
+    ];
+    const both = view(nodes, { reservations, price: () => 10n });
+    const preferring = (regionPreference: string[], quoteRegion = 'us-east') =>
+      matchJobs([req('j', 1, { regionPreference, quoteRegion })], both, DEFAULT_MATCHING_WEIGHTS)
+        .matches[0]!.placement.node;
+    expect(preferring(['us-east'])).toBe('east-whole');
+    // Without a stated preference the quoted region is only a mild pull: packing may win.
+    expect(preferring([])).toBe('west-partly');
+    expect(preferring(['eu-west'], 'eu-west')).toBe('west-partly');
+  });
+
   it('never promises more GPUs than a node has, however many jobs ask', () => {
     const nodes = [node('a'), node('b', { usedByOthers: 3 }), node('c', { allocatable: 4 })];
     const requests = Array.from({ length: 40 }, (_, i) => req(`j${i}`, 1 + (i % 3)));
