@@ -4,6 +4,7 @@ import { withTransaction, type Tx } from '@starminer/eventing';
 import { nextRewardRootStep, type RewardRootRequest } from '../domain/reward-root';
 import { bumpedFees } from '../domain/settlement';
 import { type FollowerLogger } from './chain-follower';
+import { PassLoop } from './pass-loop';
 import { type SignerWallet } from './signer-wallet';
 
 const GAS_LIMIT = 200_000n;
@@ -19,8 +20,7 @@ export const rewardRootSubject = (epoch: bigint) => `reward-root:${epoch}`;
  */
 export class RewardRootSigner {
   private readonly distributor;
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PassLoop;
   /** Transactions broadcast by this process (tests and metrics). */
   sent = 0;
 
@@ -40,28 +40,15 @@ export class RewardRootSigner {
       o.deployments.contracts.rewardDistributor,
       o.signer.provider,
     );
+    this.loop = new PassLoop('reward root', () => this.pass(), o.pollIntervalMs, o.logger);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.pass();
-        } catch (err) {
-          this.o.logger.warn('reward root pass failed; retrying', {
-            error: (err as Error).message,
-          });
-        }
-        await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
-      }
-    })();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Handles every open request once, oldest epoch first (the distributor takes them in order). */

@@ -9,6 +9,7 @@ import {
   type SettlementAction,
 } from '../domain/settlement';
 import { type FollowerLogger } from './chain-follower';
+import { PassLoop } from './pass-loop';
 import { SignerWallet } from './signer-wallet';
 
 const STATUS: OnChainEscrowStatus[] = ['none', 'funded', 'settled', 'refunded', 'reclaimed'];
@@ -45,8 +46,7 @@ export class SettlementSigner {
   /** The key and nonce sequence, shared with the reward-root signer. */
   readonly signer: SignerWallet;
   private readonly escrow;
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PassLoop;
   /** Transactions broadcast by this process (tests and metrics). */
   sent = 0;
 
@@ -57,6 +57,7 @@ export class SettlementSigner {
       o.deployments.contracts.jobEscrow,
       this.signer.provider,
     );
+    this.loop = new PassLoop('settlement', () => this.pass(), o.pollIntervalMs, o.logger);
   }
 
   get address(): string {
@@ -64,23 +65,11 @@ export class SettlementSigner {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          await this.pass();
-        } catch (err) {
-          this.o.logger.warn('settlement pass failed; retrying', { error: (err as Error).message });
-        }
-        await new Promise((r) => setTimeout(r, this.o.pollIntervalMs));
-      }
-    })();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    await this.loop.stop();
     this.signer.destroy();
   }
 
