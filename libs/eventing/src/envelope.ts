@@ -16,7 +16,22 @@ export interface EventEnvelope<E extends TypedEvent = TypedEvent> {
   correlationId: string;
   traceparent: string;
   tracestate: string;
+  /** The deployment the event belongs to (see EventOrigin); '' on events written before it existed. */
+  deploymentId: string;
+  /** The service that published it; '' on events written before it was recorded. */
+  producer: string;
   event: E;
+}
+
+/**
+ * Who writes an event: the deployment it belongs to and the publishing service. Every outbox
+ * stamps it on the envelope; every consumer checks it (EventScope) before any effect.
+ */
+export interface EventOrigin {
+  /** `deploymentIdOf(deployments)`: "<chain id>:<JobEscrow address, lower case>". */
+  deploymentId: string;
+  /** The publishing service's name, as the catalogue names each event type's owner. */
+  producer: string;
 }
 
 /** What a caller may set about a new event; the rest is filled in (ids, time, trace). */
@@ -63,6 +78,8 @@ export function encodeEnvelope<E extends TypedEvent>(
     traceparent: env.traceparent,
     tracestate: env.tracestate,
     payload: Buffer.from(encoded.payload),
+    deploymentId: env.deploymentId,
+    producer: env.producer,
   }).finish();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -92,6 +109,8 @@ export function decodeEnvelope<E extends TypedEvent>(
     correlationId: raw.correlationId,
     traceparent: raw.traceparent,
     tracestate: raw.tracestate,
+    deploymentId: raw.deploymentId,
+    producer: raw.producer,
     event,
   };
 }

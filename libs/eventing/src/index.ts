@@ -1,4 +1,4 @@
-// @starminer/eventing: the event backbone every StarMiner service uses (ARCHITECTURE.md §4, §5).
+// @starminer/eventing: the event backbone every StarMiner service uses (docs/ARCHITECTURE.md).
 export * from './domain/errors';
 export * from './domain/backoff';
 export * from './domain/fold';
@@ -6,7 +6,9 @@ export * from './domain/upcast';
 export * from './catalogue/registry';
 export * from './catalogue/topics';
 export * from './catalogue/starminer-events';
+export * from './catalogue/scope-rules';
 export * from './envelope';
+export * from './deployment';
 export * from './command-retry';
 export * from './logger';
 export * from './postgres/migrations';
@@ -16,10 +18,12 @@ export * from './postgres/outbox-writer';
 export { quoteSchema, outboxChannel } from './postgres/sql-names';
 export * from './relay/outbox-relay';
 export * from './consumer/event-consumer';
+export * from './consumer/event-scope';
 export * from './consumer/readiness';
 export * from './consumer/dead-letter';
 export * from './consumer/inbox-repository';
 export * from './kafka/ports';
-export { KafkaJsBus, type KafkaBusConfig } from './kafka/kafkajs-bus';
+export { KafkaJsBus, type KafkaBusConfig, type KafkaSasl } from './kafka/kafkajs-bus';
+export { TopicNamespace } from './kafka/topic-namespace';
 export * from './tracing/w3c-trace-context';
 export * from './tracing/trace-propagation';

@@ -40,7 +40,10 @@ export {
   consumerGroup,
   deploymentsFile,
   kafkaBrokers,
+  kafkaBusOptions,
+  kafkaConfigSchema,
   privateKey,
+  type KafkaConnectionConfig,
 } from './config/platform-vars';
 export { BackgroundStart } from './readiness/background-start';
 export { unaryHandler } from './grpc/unary-handler';

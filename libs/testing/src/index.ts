@@ -3,3 +3,11 @@ export { waitUntil } from './wait';
 export { deployFreshProtocol, type FreshProtocol } from './fresh-protocol';
 export { waitForStartup } from './service-startup';
 export { PrivateKwokRegion, writeRegionsFile, type PrivatePool } from './private-kwok';
+export {
+  standInDeployment,
+  testBus,
+  testKafkaEnv,
+  testTopicPrefix,
+  withScopes,
+  type StandIn,
+} from './test-deployment';

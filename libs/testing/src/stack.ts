@@ -4,14 +4,20 @@ const { readStackEnv, runDir } = require('./stack-env') as {
   runDir: () => string;
 };
 
+import { testTopicPrefix } from './test-deployment';
+
 /** Directory of the running stack's data, logs and stack.env (STARMINER_RUN). */
 export function stackRunDir(): string {
   return runDir();
 }
 
-/** Endpoints of the running local stack (deploy/local's stack.env, overridden by the environment). */
+/**
+ * Endpoints of the running local stack (deploy/local's stack.env, overridden by the environment),
+ * with this test file's own Kafka namespace: services started with it never share a topic or a
+ * consumer group with a running deployment.
+ */
 export function stackEnv(): Record<string, string> {
-  return readStackEnv();
+  return { ...readStackEnv(), KAFKA_TOPIC_PREFIX: testTopicPrefix() };
 }
 
 export function requireStackVar(name: string): string {

@@ -15,6 +15,8 @@ export interface TypedEvent {
 export interface EventDefinition {
   readonly type: string;
   readonly topic: string;
+  /** The one service that publishes this type; consumers drop it from any other. */
+  readonly producer: string;
   /** Version written by this code; readers upcast anything older to it. */
   readonly schemaVersion: number;
   encode(event: TypedEvent): Uint8Array;
@@ -46,7 +48,12 @@ export class EventRegistry<E extends TypedEvent = never> {
   register<T extends string, M extends object>(
     type: T,
     codec: MessageCodec<M>,
-    options: { topic: string; schemaVersion?: number; upcasters?: UpcasterChain },
+    options: {
+      topic: string;
+      producer: string;
+      schemaVersion?: number;
+      upcasters?: UpcasterChain;
+    },
   ): EventRegistry<E | ({ type: T } & M)> {
     if (this.definitions.has(type)) throw new Error(`event type ${type} registered twice`);
     const schemaVersion = options.schemaVersion ?? 1;
@@ -54,6 +61,7 @@ export class EventRegistry<E extends TypedEvent = never> {
     this.definitions.set(type, {
       type,
       topic: options.topic,
+      producer: options.producer,
       schemaVersion,
       encode: (event) => {
         // ts-proto's encode reads only the message's own fields, so the `type` tag is ignored.

@@ -6,7 +6,9 @@ import { Topics } from './topics';
 // tagged with `type`, so `switch (event.type)` narrows. Every type is at schema version 1 today;
 // bump `schemaVersion` and add an upcaster when a field's meaning changes within v1.
 
-const job = { topic: Topics.job };
+// `producer` names the one service allowed to publish each type (the envelope's producer field;
+// the broker's ACLs give each service's principal write access to its own topics only).
+const job = { topic: Topics.job, producer: 'matchmaker' };
 export const jobEvents = new EventRegistry()
   .register('JobSubmitted', v1.JobSubmitted, job)
   .register('JobQuoted', v1.JobQuoted, job)
@@ -20,7 +22,7 @@ export const jobEvents = new EventRegistry()
   .register('JobTimedOut', v1.JobTimedOut, job)
   .register('JobCancelled', v1.JobCancelled, job)
   .register('JobOverflowed', v1.JobOverflowed, job)
-  .register('JobRerouteProposed', v1.JobRerouteProposed, job)
+  .register('JobRerouteProposed', v1.JobRerouteProposed, { ...job, producer: 'spillover' })
   .register('JobRerouted', v1.JobRerouted, job)
   .register('JobRoutingBlocked', v1.JobRoutingBlocked, job)
   .register('JobSettled', v1.JobSettled, job)
@@ -28,7 +30,7 @@ export const jobEvents = new EventRegistry()
   .register('JobFundingReverted', v1.JobFundingReverted, job);
 export type JobEvent = EventsOf<typeof jobEvents>;
 
-const node = { topic: Topics.node };
+const node = { topic: Topics.node, producer: 'registry' };
 export const nodeEvents = new EventRegistry()
   .register('NodeJoined', v1.NodeJoined, node)
   .register('NodeCapacityChanged', v1.NodeCapacityChanged, node)
@@ -42,17 +44,18 @@ export type NodeEvent = EventsOf<typeof nodeEvents>;
 
 export const marketEvents = new EventRegistry().register('PriceUpdated', v1.PriceUpdated, {
   topic: Topics.market,
+  producer: 'pricing',
 });
 export type MarketEvent = EventsOf<typeof marketEvents>;
 
 export const reputationEvents = new EventRegistry().register(
   'ReputationUpdated',
   v1.ReputationUpdated,
-  { topic: Topics.reputation },
+  { topic: Topics.reputation, producer: 'reputation' },
 );
 export type ReputationEvent = EventsOf<typeof reputationEvents>;
 
-const chain = { topic: Topics.chain };
+const chain = { topic: Topics.chain, producer: 'chain-indexer' };
 export const chainEvents = new EventRegistry()
   .register('EscrowFunded', v1.EscrowFunded, chain)
   .register('EscrowSettled', v1.EscrowSettled, chain)

@@ -1,6 +1,6 @@
 import { type Pool } from 'pg';
 import { type EventRegistry, type TypedEvent } from '../catalogue/registry';
-import { deadLetterTopic } from '../catalogue/topics';
+import { catalogueTopics, deadLetterTopic } from '../catalogue/topics';
 import { backoffDelay, type BackoffPolicy } from '../domain/backoff';
 import { errorMessage, isRetryable } from '../domain/errors';
 import { decodeEnvelope, peekEventId, type EventEnvelope } from '../envelope';
@@ -15,6 +15,7 @@ import { type Logger, jsonLogger } from '../logger';
 import { withTransaction, type Tx } from '../postgres/transaction';
 import { withTraceHeaders } from '../tracing/trace-propagation';
 import { deadLetterMessage } from './dead-letter';
+import { type DropReason, type EventScope, refusalOf, refusalSource } from './event-scope';
 import { type ReadinessCheck, withTimeout } from './readiness';
 import { InboxRepository } from './inbox-repository';
 
@@ -32,6 +33,13 @@ export interface EventConsumerOptions<E extends TypedEvent> {
   groupId: string;
   topics: string[];
   registry: EventRegistry<E>;
+  /**
+   * What this consumer accepts: its own deployment's events, each from its owning service, and
+   * the rules given. Anything else is dropped before the handler sees it, counted and logged.
+   */
+  scope: EventScope;
+  /** Called for each event the scope refused (the service's metric). */
+  onRefused?: (refused: { topic: string; reason: DropReason }) => void;
   handler: EventHandler<E>;
   /** Most messages applied in one Postgres transaction (default 200). */
   maxBatchSize?: number;
@@ -73,8 +81,10 @@ export class EventConsumer<E extends TypedEvent> {
   private readonly backoff: BackoffPolicy;
   private stalled: { since: Date; error: string } | undefined;
   private started = false;
+  /** Sources of refused events already logged: one line per source, not per event. */
+  private readonly refusedSources = new Set<string>();
   /** Counters for metrics and tests. */
-  readonly stats = { applied: 0, duplicates: 0, deadLettered: 0, retries: 0 };
+  readonly stats = { applied: 0, duplicates: 0, deadLettered: 0, retries: 0, refused: 0 };
 
   constructor(private readonly options: EventConsumerOptions<E>) {
     this.consumer = options.bus.consumer({
@@ -91,9 +101,11 @@ export class EventConsumer<E extends TypedEvent> {
   }
 
   async start(): Promise<void> {
-    await this.options.bus.ensureTopics(
-      this.options.topics.map((t) => ({ topic: deadLetterTopic(t, this.options.groupId) })),
-    );
+    // A deployment's namespace starts empty: its topics are created by whoever needs them first.
+    await this.options.bus.ensureTopics([
+      ...catalogueTopics(this.options.topics),
+      ...this.options.topics.map((t) => ({ topic: deadLetterTopic(t, this.options.groupId) })),
+    ]);
     await this.dlqProducer.connect();
     await this.consumer.start(this.options.topics, (batch) => this.handleBatch(batch));
     this.started = true;
@@ -129,25 +141,50 @@ export class EventConsumer<E extends TypedEvent> {
 
   private async handleBatch(batch: MessageBatch): Promise<void> {
     for (let i = 0; i < batch.messages.length && batch.isActive(); i += this.maxBatchSize) {
-      const chunk = batch.messages.slice(i, i + this.maxBatchSize).map((m) => this.decode(m));
+      const messages = batch.messages.slice(i, i + this.maxBatchSize);
+      const chunk = messages.map((m) => this.decode(m)).filter((d) => d !== undefined);
       try {
         await this.retrying(batch, () => this.applyChunk(chunk));
       } catch (err) {
         if (err instanceof BatchAbandoned) return;
         throw err;
       }
-      await batch.commit(chunk[chunk.length - 1]!.message.offset);
+      await batch.commit(messages[messages.length - 1]!.offset);
       await batch.heartbeat();
     }
   }
 
-  private decode(message: IncomingMessage): Decoded<E> {
+  private decode(message: IncomingMessage): Decoded<E> | undefined {
     if (!message.value) return { message, error: new Error('message has no value') };
+    let envelope: EventEnvelope<E>;
     try {
-      return { message, envelope: decodeEnvelope(this.options.registry, message.value) };
+      envelope = decodeEnvelope(this.options.registry, message.value);
     } catch (err) {
       return { message, error: err };
     }
+    return this.admitted(message, envelope) ? { message, envelope } : undefined;
+  }
+
+  /** Whether the scope admits the event; a refused one is counted and its source logged once. */
+  private admitted(message: IncomingMessage, envelope: EventEnvelope<E>): boolean {
+    const refusal = refusalOf(this.options.scope, this.options.registry, envelope);
+    if (!refusal) return true;
+    this.stats.refused++;
+    this.options.onRefused?.({ topic: message.topic, reason: refusal.reason });
+    const source = refusalSource(envelope, refusal);
+    // Bounded, so a flood of forged sources cannot grow memory; past it, counting goes on.
+    if (!this.refusedSources.has(source) && this.refusedSources.size < 1_000) {
+      this.refusedSources.add(source);
+      this.logger.warn('event refused: not of this deployment (further ones from it not logged)', {
+        groupId: this.options.groupId,
+        topic: message.topic,
+        eventId: envelope.eventId,
+        type: envelope.type,
+        reason: refusal.reason,
+        detail: refusal.detail,
+      });
+    }
+    return false;
   }
 
   /** All of a chunk in one transaction; if a handler rejects an event, one transaction per event. */

@@ -1,8 +1,16 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type KafkaConfig,
+  type LogEntry,
+  type SASLOptions,
+} from 'kafkajs';
 import { type Logger, jsonLogger } from '../logger';
 import { KafkaJsConsumer } from './kafkajs-consumer';
 import { kafkaRetry } from './kafkajs-retry';
 import { KafkaJsProducer } from './kafkajs-producer';
+import { TopicNamespace } from './topic-namespace';
 import {
   type Consumer,
   type ConsumerOptions,
@@ -11,10 +19,21 @@ import {
   type TopicSpec,
 } from './ports';
 
+/** SASL credentials of the service's principal on the broker (PLAIN or SCRAM). */
+export interface KafkaSasl {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
 export interface KafkaBusConfig {
   clientId: string;
   /** host:port list, e.g. from KAFKA_BROKERS split on commas. */
   brokers: string[];
+  /** Prefix of every topic and consumer group this bus touches: the deployment's namespace. */
+  topicPrefix?: string;
+  /** Authenticate as this principal (the broker's ACLs say what it may read and write). */
+  sasl?: KafkaSasl;
   logger?: Logger;
 }
 
@@ -32,9 +51,11 @@ export class KafkaJsBus implements EventBus {
   private readonly kafka: Kafka;
   private readonly logger: Logger;
   private adminClient: Promise<Admin> | undefined;
+  readonly namespace: TopicNamespace;
 
   constructor(config: KafkaBusConfig) {
     this.logger = config.logger ?? jsonLogger;
+    this.namespace = new TopicNamespace(config.topicPrefix ?? '');
     const kafkaConfig: KafkaConfig = {
       clientId: config.clientId,
       brokers: config.brokers,
@@ -43,22 +64,25 @@ export class KafkaJsBus implements EventBus {
       retry: kafkaRetry,
       logLevel: logLevel.WARN,
       logCreator: logCreator(this.logger),
+      ...(config.sasl ? { sasl: config.sasl as SASLOptions } : {}),
     };
     this.kafka = new Kafka(kafkaConfig);
   }
 
   producer(): Producer {
-    return new KafkaJsProducer(this.kafka);
+    return new KafkaJsProducer(this.kafka, this.namespace);
   }
 
   consumer(options: ConsumerOptions): Consumer {
-    return new KafkaJsConsumer(this.kafka, options, this.logger);
+    return new KafkaJsConsumer(this.kafka, options, this.logger, this.namespace);
   }
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
+    const missing = topics
+      .map((t) => ({ ...t, topic: this.namespace.topic(t.topic) }))
+      .filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
     try {
       await admin.createTopics({
@@ -78,14 +102,18 @@ export class KafkaJsBus implements EventBus {
   async deleteTopics(topics: string[]): Promise<void> {
     if (topics.length === 0) return;
     const admin = await this.admin();
-    await admin.deleteTopics({ topics });
+    await admin.deleteTopics({ topics: topics.map((t) => this.namespace.topic(t)) });
   }
 
   async lag(groupId: string, topics: string[]): Promise<number> {
     const admin = await this.admin();
     let lag = 0;
-    const committed = await admin.fetchOffsets({ groupId, topics });
-    for (const topic of topics) {
+    const physical = topics.map((t) => this.namespace.topic(t));
+    const committed = await admin.fetchOffsets({
+      groupId: this.namespace.group(groupId),
+      topics: physical,
+    });
+    for (const topic of physical) {
       const ends = await admin.fetchTopicOffsets(topic);
       const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
       for (const end of ends) {

@@ -5,6 +5,7 @@ import {
   type Kafka,
 } from 'kafkajs';
 import { errorMessage } from '../domain/errors';
+import { type TopicNamespace } from './topic-namespace';
 import { type Logger } from '../logger';
 import { kafkaRetry } from './kafkajs-retry';
 import {
@@ -50,6 +51,7 @@ export class KafkaJsConsumer implements Consumer {
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly logger: Logger,
+    private readonly namespace: TopicNamespace,
   ) {}
 
   async start(topics: string[], handleBatch: BatchHandler): Promise<void> {
@@ -83,7 +85,7 @@ export class KafkaJsConsumer implements Consumer {
 
   private async launch(): Promise<void> {
     const consumer = this.kafka.consumer({
-      groupId: this.options.groupId,
+      groupId: this.namespace.group(this.options.groupId),
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.floor((this.options.sessionTimeoutMs ?? 30_000) / 10),
       rebalanceTimeout: 60_000,
@@ -127,7 +129,7 @@ export class KafkaJsConsumer implements Consumer {
     try {
       await consumer.connect();
       await consumer.subscribe({
-        topics: this.topics,
+        topics: this.topics.map((t) => this.namespace.topic(t)),
         fromBeginning: this.options.fromBeginning ?? true,
       });
       await consumer.run({
@@ -148,13 +150,14 @@ export class KafkaJsConsumer implements Consumer {
 
   private async onBatch(consumer: KafkaConsumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const topic = this.namespace.logical(batch.topic);
     this.batchesInFlight++;
     try {
       await this.handler!({
-        topic: batch.topic,
+        topic,
         partition: batch.partition,
         messages: batch.messages.map((m): IncomingMessage => ({
-          topic: batch.topic,
+          topic,
           partition: batch.partition,
           offset: m.offset,
           key: m.key ? m.key.toString() : null,

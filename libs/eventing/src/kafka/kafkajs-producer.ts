@@ -1,6 +1,7 @@
 import { CompressionTypes, type Kafka, type Producer as KafkaProducer } from 'kafkajs';
 import { type OutgoingMessage, type Producer } from './ports';
 import { kafkaRetry } from './kafkajs-retry';
+import { type TopicNamespace } from './topic-namespace';
 
 /**
  * Idempotent producer: the broker drops retried duplicates within a producer session, and one
@@ -10,7 +11,10 @@ import { kafkaRetry } from './kafkajs-retry';
 export class KafkaJsProducer implements Producer {
   private readonly producer: KafkaProducer;
 
-  constructor(kafka: Kafka) {
+  constructor(
+    kafka: Kafka,
+    private readonly namespace: TopicNamespace,
+  ) {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -35,7 +39,7 @@ export class KafkaJsProducer implements Producer {
       acks: -1,
       compression: CompressionTypes.None,
       topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
+        topic: this.namespace.topic(topic),
         messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
     });

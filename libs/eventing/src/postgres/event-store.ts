@@ -2,7 +2,7 @@ import { type Pool } from 'pg';
 import { type EventRegistry, type TypedEvent } from '../catalogue/registry';
 import { ConcurrencyError } from '../domain/errors';
 import { fold, type Evolve } from '../domain/fold';
-import { type EventEnvelope, type EventMetadata } from '../envelope';
+import { type EventEnvelope, type EventMetadata, type EventOrigin } from '../envelope';
 import { completeEnvelope, toOutboxMessage, writeOutbox } from './outbox-writer';
 import { quoteSchema } from './sql-names';
 import { withTransaction, type Tx } from './transaction';
@@ -46,6 +46,7 @@ export class PgEventStore<E extends TypedEvent> {
     private readonly pool: Pool,
     private readonly schema: string,
     private readonly registry: EventRegistry<E>,
+    private readonly origin: EventOrigin,
   ) {
     this.s = quoteSchema(schema);
   }
@@ -77,7 +78,15 @@ export class PgEventStore<E extends TypedEvent> {
     const envelopes = events.map((e, i) => {
       // A bare event has its `type` tag; a NewEvent wraps one with metadata.
       const { event, meta } = 'type' in e ? { event: e, meta: undefined } : e;
-      return completeEnvelope(this.registry, streamId, current + i + 1, event, meta, now);
+      return completeEnvelope(
+        this.registry,
+        this.origin,
+        streamId,
+        current + i + 1,
+        event,
+        meta,
+        now,
+      );
     });
     const encoded = envelopes.map((env) => this.registry.encode(env.event));
     try {
@@ -145,6 +154,9 @@ export class PgEventStore<E extends TypedEvent> {
       correlationId: row.correlation_id,
       traceparent: row.traceparent,
       tracestate: row.tracestate,
+      // A stream holds only this service's own events: it is their origin.
+      deploymentId: this.origin.deploymentId,
+      producer: this.origin.producer,
       event: this.registry.decode(row.type, row.schema_version, row.payload),
     }));
   }

@@ -1,5 +1,11 @@
 import { type EventRegistry, type TypedEvent } from '../catalogue/registry';
-import { encodeEnvelope, newEventId, type EventEnvelope, type EventMetadata } from '../envelope';
+import {
+  encodeEnvelope,
+  newEventId,
+  type EventEnvelope,
+  type EventMetadata,
+  type EventOrigin,
+} from '../envelope';
 import { currentTraceHeaders } from '../tracing/trace-propagation';
 import { outboxChannel, quoteSchema } from './sql-names';
 import { type Tx } from './transaction';
@@ -19,15 +25,21 @@ export function envelopeHeaders(env: EventEnvelope): Record<string, string> {
     'event-id': env.eventId,
     'event-type': env.type,
     'schema-version': String(env.schemaVersion),
+    'deployment-id': env.deploymentId,
+    producer: env.producer,
   };
   if (env.traceparent) headers.traceparent = env.traceparent;
   if (env.tracestate) headers.tracestate = env.tracestate;
   return headers;
 }
 
-/** Fills in what the caller left out of an event's metadata: id, time, trace of the active span. */
+/**
+ * Fills in what the caller left out of an event's metadata (id, time, trace of the active span)
+ * and stamps the writer's origin: its deployment and its service name.
+ */
 export function completeEnvelope<E extends TypedEvent>(
   registry: EventRegistry<E>,
+  origin: EventOrigin,
   aggregateId: string,
   aggregateVersion: number,
   event: E,
@@ -49,6 +61,8 @@ export function completeEnvelope<E extends TypedEvent>(
     correlationId: meta.correlationId ?? eventId,
     traceparent: trace.traceparent,
     tracestate: trace.tracestate,
+    deploymentId: origin.deploymentId,
+    producer: origin.producer,
     event,
   };
 }
@@ -101,6 +115,7 @@ export class OutboxPublisher<E extends TypedEvent> {
   constructor(
     private readonly schema: string,
     private readonly registry: EventRegistry<E>,
+    private readonly origin: EventOrigin,
   ) {}
 
   async publish(
@@ -113,7 +128,14 @@ export class OutboxPublisher<E extends TypedEvent> {
     }>,
   ): Promise<EventEnvelope<E>[]> {
     const envelopes = events.map((e) =>
-      completeEnvelope(this.registry, e.aggregateId, e.aggregateVersion ?? 0, e.event, e.meta),
+      completeEnvelope(
+        this.registry,
+        this.origin,
+        e.aggregateId,
+        e.aggregateVersion ?? 0,
+        e.event,
+        e.meta,
+      ),
     );
     await writeOutbox(
       tx,

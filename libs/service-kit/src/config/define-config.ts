@@ -1,4 +1,5 @@
 import { type EnvVar } from './env-vars';
+import { kafkaCredentialIssues } from './platform-vars';
 
 export type ConfigSchema = Record<string, EnvVar<unknown>>;
 
@@ -59,6 +60,8 @@ export function defineConfig<S extends ConfigSchema>(
         issues.push({ name, value: shown, problem: result.problem, accepted: spec.accepted });
       }
     }
+    // Variables that are valid alone but not together.
+    if ('KAFKA_SASL_MECHANISM' in schema) issues.push(...kafkaCredentialIssues(env));
     if (issues.length > 0) throw new ConfigError(service, issues);
     return Object.freeze(values) as ConfigOf<S>;
   };

@@ -1,4 +1,4 @@
-import { type EnvVar, str, url } from './env-vars';
+import { type EnvVar, oneOf, str, url } from './env-vars';
 
 // Variables several services share, defined once so each says the same thing about what it
 // accepts: Kafka, the chain, the deployments file and signing keys.
@@ -45,4 +45,84 @@ export function privateKey(opts: { default?: string; role: string }): EnvVar<str
     accepted: `the ${opts.role} key: a 0x-prefixed 32-byte hex private key${fallback}`,
     redact: () => '(redacted)',
   };
+}
+
+/** Optional text: unset or empty is ''. */
+function optionalText(opts: {
+  accepted: string;
+  pattern?: RegExp;
+  secret?: boolean;
+}): EnvVar<string> {
+  return {
+    accepted: `${opts.accepted} (default: none)`,
+    ...(opts.secret ? { redact: () => '(redacted)' } : {}),
+    parse: (raw) => {
+      if (!raw) return { ok: true, value: '' };
+      if (opts.pattern && !opts.pattern.test(raw))
+        return { ok: false, problem: 'has the wrong form' };
+      return { ok: true, value: raw };
+    },
+  };
+}
+
+/**
+ * How a service reaches the event backbone: the brokers, the deployment's namespace on them
+ * (every topic and consumer group name starts with KAFKA_TOPIC_PREFIX, so deployments sharing
+ * a broker never read each other's topics or join each other's groups) and the service's SASL
+ * principal, whose broker ACLs say which topics it may write.
+ */
+export function kafkaConfigSchema() {
+  return {
+    KAFKA_BROKERS: kafkaBrokers(),
+    KAFKA_TOPIC_PREFIX: optionalText({
+      accepted: "the deployment's topic and group prefix: letters, digits, '.', '_' and '-'",
+      pattern: /^[A-Za-z0-9._-]{1,100}$/,
+    }),
+    KAFKA_SASL_MECHANISM: oneOf(
+      ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
+      'none',
+    ),
+    KAFKA_USERNAME: optionalText({ accepted: "the service's SASL principal on the broker" }),
+    KAFKA_PASSWORD: optionalText({ accepted: 'its SASL password', secret: true }),
+  };
+}
+
+/** The validated Kafka variables (`kafkaConfigSchema`). */
+export interface KafkaConnectionConfig {
+  KAFKA_BROKERS: string;
+  KAFKA_TOPIC_PREFIX: string;
+  KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  KAFKA_USERNAME: string;
+  KAFKA_PASSWORD: string;
+}
+
+/** Options of the service's Kafka bus (`new KafkaJsBus(kafkaBusOptions(config, 'pricing'))`). */
+export function kafkaBusOptions(config: KafkaConnectionConfig, clientId: string) {
+  const mechanism = config.KAFKA_SASL_MECHANISM;
+  return {
+    clientId,
+    brokers: config.KAFKA_BROKERS.split(','),
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    ...(mechanism === 'none'
+      ? {}
+      : {
+          sasl: { mechanism, username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
+        }),
+  };
+}
+
+/** A SASL mechanism needs a principal: the issues to report when it has none. */
+export function kafkaCredentialIssues(
+  env: Readonly<Record<string, string | undefined>>,
+): Array<{ name: string; value: undefined; problem: string; accepted: string }> {
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (!mechanism || mechanism === 'none') return [];
+  return (['KAFKA_USERNAME', 'KAFKA_PASSWORD'] as const)
+    .filter((name) => !env[name])
+    .map((name) => ({
+      name,
+      value: undefined,
+      problem: `is required with KAFKA_SASL_MECHANISM=${mechanism}`,
+      accepted: name === 'KAFKA_USERNAME' ? "the service's SASL principal" : 'its SASL password',
+    }));
 }

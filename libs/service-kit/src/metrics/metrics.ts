@@ -1,4 +1,4 @@
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The service's Prometheus registry: Node process metrics plus an HTTP request histogram.
@@ -7,6 +7,8 @@ import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Events a consumer refused as not of its deployment (another deployment, producer, chain, contract or region). */
+  readonly eventsRefused: Counter<'group' | 'topic' | 'reason'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -18,6 +20,17 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
+    this.eventsRefused = new Counter({
+      name: 'starminer_events_refused_total',
+      help: 'Events dropped by a consumer as not of its deployment, by consumer group, topic and reason',
+      labelNames: ['group', 'topic', 'reason'],
+      registers: [this.registry],
+    });
+  }
+
+  /** The EventConsumer `onRefused` hook of one consumer group. */
+  countRefused(group: string): (refused: { topic: string; reason: string }) => void {
+    return ({ topic, reason }) => this.eventsRefused.inc({ group, topic, reason });
   }
 
   async render(): Promise<string> {

@@ -36,6 +36,16 @@ export interface Envelope {
   tracestate: string;
   /** The event message (one of this package's messages named by type), protobuf-encoded. */
   payload: Buffer;
+  /**
+   * The deployment the event belongs to: "<chain id>:<JobEscrow address, lower case>". Consumers
+   * drop events of another deployment (and events without one) before they touch any state.
+   */
+  deploymentId: string;
+  /**
+   * The service that published the event (e.g. "pricing"). Each event type has one owner in
+   * the catalogue; consumers drop a type published by any other service.
+   */
+  producer: string;
 }
 
 function createBaseEnvelope(): Envelope {
@@ -51,6 +61,8 @@ function createBaseEnvelope(): Envelope {
     traceparent: "",
     tracestate: "",
     payload: Buffer.alloc(0),
+    deploymentId: "",
+    producer: "",
   };
 }
 
@@ -88,6 +100,12 @@ export const Envelope: MessageFns<Envelope> = {
     }
     if (message.payload.length !== 0) {
       writer.uint32(90).bytes(message.payload);
+    }
+    if (message.deploymentId !== "") {
+      writer.uint32(98).string(message.deploymentId);
+    }
+    if (message.producer !== "") {
+      writer.uint32(106).string(message.producer);
     }
     return writer;
   },
@@ -193,6 +211,22 @@ export const Envelope: MessageFns<Envelope> = {
             message.payload = Buffer.from(reader.bytes());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.deploymentId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.producer = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -246,6 +280,12 @@ export const Envelope: MessageFns<Envelope> = {
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
       tracestate: isSet(object.tracestate) ? globalThis.String(object.tracestate) : "",
       payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      deploymentId: isSet(object.deploymentId)
+        ? globalThis.String(object.deploymentId)
+        : isSet(object.deployment_id)
+        ? globalThis.String(object.deployment_id)
+        : "",
+      producer: isSet(object.producer) ? globalThis.String(object.producer) : "",
     };
   },
 
@@ -284,6 +324,12 @@ export const Envelope: MessageFns<Envelope> = {
     if (message.payload.length !== 0) {
       obj.payload = base64FromBytes(message.payload);
     }
+    if (message.deploymentId !== "") {
+      obj.deploymentId = message.deploymentId;
+    }
+    if (message.producer !== "") {
+      obj.producer = message.producer;
+    }
     return obj;
   },
 
@@ -303,6 +349,8 @@ export const Envelope: MessageFns<Envelope> = {
     message.traceparent = object.traceparent ?? "";
     message.tracestate = object.tracestate ?? "";
     message.payload = object.payload ?? Buffer.alloc(0);
+    message.deploymentId = object.deploymentId ?? "";
+    message.producer = object.producer ?? "";
     return message;
   },
 };
