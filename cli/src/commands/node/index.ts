@@ -1,7 +1,29 @@
 import { Command } from 'commander';
+import fs from 'node:fs';
+import { readDeployments } from '@starminer/chain';
+import { deploymentNodeLabel } from '@starminer/node-identity';
+import { CliError, ExitCode } from '../../errors';
 import { coreApi } from '../../kube';
 import { output } from '../../output';
 import { joinNode, leaveNode } from './node-join';
+
+/**
+ * The deployment label of the deployments file named (flag, then DEPLOYMENTS_FILE), or of the
+ * local stack's when present; undefined when none is known (the node is then unlabelled).
+ */
+function joinedDeployment(file: string | undefined): string | undefined {
+  const named = file ?? process.env.DEPLOYMENTS_FILE;
+  const path = named ?? '/tmp/starminer-run/deployments.json';
+  if (!named && !fs.existsSync(path)) return undefined;
+  try {
+    return deploymentNodeLabel(readDeployments(path));
+  } catch (err) {
+    throw new CliError(
+      `--deployments ${path}: ${(err as Error).message} (a deployments file written by the contracts' deploy command)`,
+      ExitCode.usage,
+    );
+  }
+}
 
 /** `starminer node ...`: what a node operator runs on a GPU machine's cluster. */
 export function nodeCommand(): Command {
@@ -21,6 +43,10 @@ export function nodeCommand(): Command {
       '--kubeconfig <file>',
       'kubeconfig of the region (default: $KUBECONFIG or ~/.kube/config)',
     )
+    .option(
+      '--deployments <file>',
+      'deployments file of the StarMiner deployment joined: labels the node with it (default: $DEPLOYMENTS_FILE, else /tmp/starminer-run/deployments.json if present)',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (o: {
@@ -29,14 +55,17 @@ export function nodeCommand(): Command {
         node: string;
         pool?: string;
         kubeconfig?: string;
+        deployments?: string;
         json?: boolean;
       }) => {
         const providerKey = o.providerKey ?? process.env.STARMINER_PROVIDER_KEY ?? '';
+        const deployment = joinedDeployment(o.deployments);
         const r = await joinNode(coreApi(o.kubeconfig), {
           region: o.region,
           providerKey,
           node: o.node,
           ...(o.pool ? { pool: o.pool } : {}),
+          ...(deployment ? { deployment } : {}),
         });
         output(o.json === true).result({ ...r }, [
           `node ${r.node} (uid ${r.uid}) claimed for provider ${r.provider}`,

@@ -14,6 +14,8 @@ export interface JoinOptions {
   providerKey: string;
   node: string;
   pool?: string;
+  /** `deploymentNodeLabel` of the deployment joined: set on the node so no other deployment's registry claims it. */
+  deployment?: string;
 }
 
 export interface JoinResult {
@@ -91,6 +93,7 @@ export async function joinNode(core: k8s.CoreV1Api, o: JoinOptions): Promise<Joi
         [NodeLabels.region]: o.region,
         [NodeLabels.provider]: provider,
         [NodeLabels.pool]: pool,
+        ...(o.deployment ? { [NodeLabels.deployment]: o.deployment } : {}),
       },
       annotations: {
         [NodeAnnotations.signature]: signature,
@@ -117,7 +120,11 @@ export async function leaveNode(
   const body = {
     spec: { unschedulable: true },
     metadata: {
-      labels: { [NodeLabels.provider]: null, [NodeLabels.pool]: null },
+      labels: {
+        [NodeLabels.provider]: null,
+        [NodeLabels.pool]: null,
+        [NodeLabels.deployment]: null,
+      },
       annotations: { [NodeAnnotations.signature]: null, [NodeAnnotations.identityVersion]: null },
     },
   };
