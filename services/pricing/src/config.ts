@@ -5,7 +5,7 @@ import {
   consumerGroup,
   defineConfig,
   deploymentsFile,
-  kafkaBrokers,
+  kafkaConfigSchema,
   oneOf,
   privateKey,
   serviceConfigSchema,
@@ -14,7 +14,7 @@ import {
 
 const schema = {
   ...serviceConfigSchema({ service: 'pricing', httpPort: 8082, grpcPort: 9092 }),
-  KAFKA_BROKERS: kafkaBrokers(),
+  ...kafkaConfigSchema(),
   /** Consumer group of the node and job event consumer. */
   PRICING_CONSUMER_GROUP: consumerGroup('pricing'),
   /** The pricing policy (YAML or JSON). */
@@ -28,6 +28,14 @@ const schema = {
   PRICING_KEY: privateKey({ role: 'pricing', default: devRoleWallet('quoteSigner').privateKey }),
   /** Where the contracts are (chain id and JobEscrow address for the EIP-712 domain). */
   DEPLOYMENTS_FILE: deploymentsFile({ default: '/tmp/starminer-run/deployments.json' }),
+  /**
+   * The regions this deployment serves (config/regions.yaml's shape). Node events of any other
+   * region are refused and never priced; a quote naming one is refused.
+   */
+  REGIONS_FILE: str({
+    default: path.resolve(__dirname, '../../../config/regions.yaml'),
+    describe: 'path of the regions file (regions and latency matrix)',
+  }),
 };
 
 export type PricingConfig = ConfigOf<typeof schema>;

@@ -1,11 +1,14 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { readDeployments } from '@starminer/chain';
-import { OutboxPublisher, marketEvents } from '@starminer/eventing';
+import { OutboxPublisher, deploymentScope, marketEvents } from '@starminer/eventing';
 import {
   JsonLogger,
+  Metrics,
   PostgresDatabase,
   Readiness,
   SERVICE_CONFIG,
+  kafkaBusOptions,
+  readRegionsFile,
   type GrpcServiceRegistration,
 } from '@starminer/service-kit';
 import { pricingGrpcService } from './api/pricing.grpc';
@@ -25,8 +28,8 @@ import { QuoteSigner } from './infra/quote-signer';
 
 /**
  * Builds the service's object graph from the validated config. Plain constructors: each use
- * case gets exactly the repositories and ports it uses. The policy and deployments files are
- * read here, so a bad one stops the service at boot with the file's own error.
+ * case gets exactly the repositories and ports it uses. The policy, deployments and regions files
+ * are read here, so a bad one stops the service at boot with the file's own error.
  */
 export class PricingComponents implements OnApplicationBootstrap, OnModuleDestroy {
   readonly grpc: GrpcServiceRegistration;
@@ -37,10 +40,15 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
     database: PostgresDatabase,
     logger: JsonLogger,
     readiness: Readiness,
+    metrics: Metrics,
   ) {
     const policy = readPolicyFile(config.PRICING_POLICY_FILE);
     const strategy = STRATEGIES[config.PRICING_STRATEGY](policy);
-    const signer = new QuoteSigner(config.PRICING_KEY, readDeployments(config.DEPLOYMENTS_FILE));
+    const deployments = readDeployments(config.DEPLOYMENTS_FILE);
+    const { regions } = readRegionsFile(config.REGIONS_FILE);
+    const served = new Set(regions);
+    const { origin, scope } = deploymentScope(deployments, { service: 'pricing', regions });
+    const signer = new QuoteSigner(config.PRICING_KEY, deployments);
     const { pool, schema } = database;
     const engine = new EngineRepository(schema, strategy);
     const index = new PriceIndexRepository(schema);
@@ -48,15 +56,17 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
       pool,
       databaseUrl: config.DATABASE_URL,
       schema,
-      brokers: config.KAFKA_BROKERS.split(','),
+      bus: kafkaBusOptions(config, 'pricing'),
       groupId: config.PRICING_CONSUMER_GROUP,
+      scope,
+      onRefused: metrics.countRefused(config.PRICING_CONSUMER_GROUP),
       intervalMs: policy.intervalSeconds * 1000,
-      recordSignal: new RecordSignalHandler(engine),
+      recordSignal: new RecordSignalHandler(engine, served),
       runTick: new RunTickHandler(
         pool,
         engine,
         index,
-        new OutboxPublisher(schema, marketEvents),
+        new OutboxPublisher(schema, marketEvents, origin),
         strategy,
       ),
       clock: systemClock,
@@ -71,6 +81,7 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
         signer,
         new IssuedQuotesRepository(schema),
         systemClock,
+        served,
       ),
       index: new PriceIndexQueries(pool, index),
       strategyId: strategy.id,
@@ -81,6 +92,8 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
       signer: signer.address,
       chainId: Number(signer.chainId),
       escrow: signer.escrow,
+      deployment: origin.deploymentId,
+      regions,
     });
   }
 
@@ -98,13 +111,14 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
   providers: [
     {
       provide: PricingComponents,
-      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics],
       useFactory: (
         config: PricingConfig,
         db: PostgresDatabase,
         logger: JsonLogger,
         readiness: Readiness,
-      ) => new PricingComponents(config, db, logger, readiness),
+        metrics: Metrics,
+      ) => new PricingComponents(config, db, logger, readiness, metrics),
     },
   ],
 })

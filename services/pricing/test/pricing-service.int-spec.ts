@@ -1,7 +1,8 @@
 // The pricing service against the local stack: node and job events published to Kafka move the
 // price book, PriceUpdated events reach starminer.market.v1, the index pages, and quotes the
 // service signs fund a freshly deployed JobEscrow, while expired, tampered and replayed ones
-// are rejected by the contract with its custom errors.
+// are rejected by the contract with its custom errors. Supply announced by another deployment
+// or in a region the deployment does not serve is refused and never priced.
 import { randomUUID } from 'node:crypto';
 import { type ContractTransactionResponse } from 'ethers';
 import { decodeContractError, type Quote } from '@starminer/chain';
@@ -14,7 +15,13 @@ import {
   type Consumer,
 } from '@starminer/eventing';
 import { commonV1, eventsV1, pricingV1 } from '@starminer/proto';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import {
+  requireStackVar,
+  standInDeployment,
+  waitUntil,
+  withScopes,
+  type StandIn,
+} from '@starminer/testing';
 import { verifyIndex } from '../src/app/verify-index/verify-index';
 import { DEFAULT_POLICY, neutralPrice, parsePolicy } from '../src/domain/policy';
 import { mtpStrategy } from '../src/domain/strategy';
@@ -24,14 +31,18 @@ import { deployFreshProtocol, type FreshProtocol } from './support/fresh-protoco
 import { call, startPricing, type Harness } from './support/pricing-harness';
 
 const id = `${process.pid}_${Date.now().toString(36)}`;
-// A region no other suite uses: only this suite's events touch its tiers.
+// The region the suite's deployment serves, and one it does not serve.
 const region = `it-${id.replace(/_/g, '-')}`;
+const unserved = `${region}-unserved`;
 const H100 = 'NVIDIA-H100-80GB-HBM3';
+const A100 = 'NVIDIA-A100-SXM4-80GB';
 const NORMAL = commonV1.Urgency.URGENCY_NORMAL;
 
 let chain: FreshProtocol;
+let deployment: StandIn;
 let pricing: Harness;
 let marketConsumer: Consumer;
+/** Every PriceUpdated on the market topic: the topic is this file's own (its Kafka namespace). */
 const priceUpdates: eventsV1.PriceUpdated[] = [];
 
 async function expectRevert(tx: Promise<ContractTransactionResponse>, name: string): Promise<void> {
@@ -105,12 +116,19 @@ async function signedOffer(
 
 beforeAll(async () => {
   chain = await deployFreshProtocol(requireStackVar('CHAIN_RPC_URL'));
+  deployment = withScopes(chain.deployments, chain.deploymentsFile);
   pricing = await startPricing({
     id,
-    deploymentsFile: chain.deploymentsFile,
+    deployment,
+    regions: [region],
     pricingKey: chain.pricingKey.privateKey,
     policy:
       'version: 1\nname: it\nintervalSeconds: 1\nmaxStepBps: 2000\nquoteValiditySeconds: 10\n',
+  });
+  // Ready: started, so the market topic it publishes to exists in the file's namespace.
+  await waitUntil('the pricing service to be ready', async () => {
+    const r = await fetch(`http://127.0.0.1:${pricing.service.httpPort}/readyz`);
+    return r.status === 200 ? true : undefined;
   });
   marketConsumer = pricing.bus.consumer({
     groupId: `pricing-it-market-${id}`,
@@ -120,17 +138,11 @@ beforeAll(async () => {
     for (const m of batch.messages) {
       if (!m.value) continue;
       const env = decodeEnvelope(marketEvents, m.value);
-      if (env.type === 'PriceUpdated') {
-        const e = env.event as eventsV1.PriceUpdated & { type: 'PriceUpdated' };
-        if (e.tier?.region === region) priceUpdates.push(e);
-      }
+      if (env.type === 'PriceUpdated')
+        priceUpdates.push(env.event as eventsV1.PriceUpdated & { type: 'PriceUpdated' });
     }
     const last = batch.messages.at(-1);
     if (last) await batch.commit(last.offset);
-  });
-  await waitUntil('the pricing service to be ready', async () => {
-    const r = await fetch(`http://127.0.0.1:${pricing.service.httpPort}/readyz`);
-    return r.status === 200 ? true : undefined;
   });
   // Supply: one 8-GPU H100 node in the suite's region.
   await pricing.publish(nodeEvents, `${region}/h100-0`, {
@@ -192,15 +204,19 @@ describe('the price book', () => {
       { timeoutMs: 30_000 },
     );
     expect(risen).toBeGreaterThan(neutral);
-    // Urgency orders the tiers of the pool.
-    const prices = await Promise.all(
-      [
-        commonV1.Urgency.URGENCY_LOW,
-        NORMAL,
-        commonV1.Urgency.URGENCY_HIGH,
-        commonV1.Urgency.URGENCY_CRITICAL,
-      ].map((u) => priceOf('H100-80GB', u)),
-    );
+    // Urgency orders the tiers of the pool: read from one price book, so no interval falls
+    // between the tiers compared.
+    const b = await book();
+    const prices = [
+      commonV1.Urgency.URGENCY_LOW,
+      NORMAL,
+      commonV1.Urgency.URGENCY_HIGH,
+      commonV1.Urgency.URGENCY_CRITICAL,
+    ].map((u) => {
+      const p = b.prices.find((x) => x.tier?.gpuClass === 'H100-80GB' && x.tier.urgency === u);
+      return p ? BigInt(p.pricePerGpuSecond!.baseUnits) : undefined;
+    });
+    expect(prices).not.toContain(undefined);
     expect([...prices].sort((a, b) => (a! < b! ? -1 : 1))).toEqual(prices);
   });
 
@@ -210,7 +226,8 @@ describe('the price book', () => {
       () =>
         priceUpdates.find(
           (u) =>
-            u.tier?.gpuProduct === H100 &&
+            u.tier?.region === region &&
+            u.tier.gpuProduct === H100 &&
             u.tier.urgency === NORMAL &&
             BigInt(u.pricePerGpuSecond!.baseUnits) >
               BigInt(u.previousPricePerGpuSecond!.baseUnits) &&
@@ -270,11 +287,34 @@ describe('quotes', () => {
     });
   });
 
+  it('refuses a quote for a region the deployment does not serve, naming the regions it serves', async () => {
+    await expect(
+      quote(quoteRequest({ regionPreference: [region, unserved] })),
+    ).rejects.toMatchObject({
+      code: 3,
+      details: expect.stringContaining(
+        `region_preference: "${unserved}" is not a region this deployment serves (served: ${region})`,
+      ),
+    });
+  });
+
   it('signs a quote the deployed JobEscrow accepts: the deposit is price x GPUs x duration', async () => {
-    const { quote: q, signature, offer } = await signedOffer();
+    // The quote and the price book are two reads: an interval may move the price between them,
+    // so ask again until both name the same price.
+    const {
+      quote: q,
+      signature,
+      offer,
+    } = await waitUntil(
+      'a quote at the price the book publishes',
+      async () => {
+        const o = await signedOffer();
+        return o.quote.pricePerGpuSecond === (await priceOf('H100-80GB', NORMAL)) ? o : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(q.maxGpuSeconds).toBe(2n * 600n);
     expect(BigInt(offer.maxTotal!.baseUnits)).toBe(q.pricePerGpuSecond * q.maxGpuSeconds);
-    expect(q.pricePerGpuSecond).toBe(await priceOf('H100-80GB', NORMAL));
     const before = await chain.asClient.agpu.balanceOf(chain.client.address);
     await (await chain.asClient.jobEscrow.fund(q.jobId, q, signature)).wait();
     expect(before - (await chain.asClient.agpu.balanceOf(chain.client.address))).toBe(
@@ -318,6 +358,98 @@ describe('quotes', () => {
       chain.asClient.jobEscrow.fund(late.quote.jobId, late.quote, late.signature),
       'QuoteExpired',
     );
+  });
+});
+
+describe('events of another deployment or region', () => {
+  const a100Node = (nodeRegion: string, node: string, gpus: number) => ({
+    type: 'NodeJoined' as const,
+    ...eventsV1.NodeJoined.fromPartial({
+      region: nodeRegion,
+      node,
+      provider: '0x976ea74026e726554db657fa54763abd0c3a0aa9',
+      pool: 'a100-a',
+      gpus: { product: A100, count: gpus, memoryMib: 81920 },
+    }),
+  });
+  const a100Normal = async (r: string) =>
+    (await book(r)).prices.find(
+      (p) => p.tier?.gpuClass === 'A100-80GB' && p.tier.urgency === NORMAL,
+    );
+
+  it('refuses supply announced by another deployment or in an unserved region, and prices the legitimate one', async () => {
+    expect(await a100Normal(region)).toBeUndefined();
+    // Another deployment's registry announces an 8-GPU A100 node in the suite's region, and this
+    // deployment's registry one in a region the deployment does not serve.
+    const other = standInDeployment(chain.deployments.chainId);
+    await pricing.publish(
+      nodeEvents,
+      `${region}/forged-0`,
+      a100Node(region, 'forged-0', 8),
+      other.as('registry').origin,
+    );
+    await pricing.publish(nodeEvents, `${unserved}/far-0`, a100Node(unserved, 'far-0', 8));
+    // This deployment's registry announces a 4-GPU A100 node in the served region.
+    await pricing.publish(nodeEvents, `${region}/a100-0`, a100Node(region, 'a100-0', 4));
+
+    // Both forged events counted as refused: the consumer has read them and they never reach
+    // the engine, whatever it prices from here on.
+    const refused = await waitUntil(
+      'the forged node events refused',
+      async () => {
+        const r = await pricing.refused();
+        return r.foreign_deployment && r.unknown_region ? r : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(refused).toEqual({ foreign_deployment: 1, unknown_region: 1 });
+
+    // The legitimate node is priced with its own 4 free GPUs only.
+    const priced = await waitUntil('the A100 pool priced', () => a100Normal(region), {
+      timeoutMs: 30_000,
+    });
+    expect(priced.freeGpus).toBe(4);
+    expect((await book(unserved)).prices).toEqual([]);
+    // No 8-GPU node anywhere: a 5-GPU job cannot be placed, a 4-GPU one only in the suite region.
+    const five = await quote(
+      quoteRequest({ gpu: { product: A100, count: 5, minVramMib: 0 }, regionPreference: [] }),
+    );
+    expect(five.result).toMatchObject({
+      $case: 'infeasible',
+      value: { reason: pricingV1.InfeasibleReason.INFEASIBLE_REASON_TOO_MANY_GPUS },
+    });
+    const four = await quote(
+      quoteRequest({ gpu: { product: A100, count: 4, minVramMib: 0 }, regionPreference: [] }),
+    );
+    if (four.result?.$case !== 'offers')
+      throw new Error(`no offers: ${JSON.stringify(four.result)}`);
+    expect(four.result.value.offers.map((o) => o.tier?.region)).toEqual([region]);
+
+    // What it published: the legitimate pool's prices, none of the unserved region, none
+    // counting the forged GPUs.
+    const { Pool } = await import('pg');
+    const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL'), max: 1 });
+    try {
+      const outbox = await pool.query<{ key: string }>(
+        `SELECT message_key AS key FROM ${pricing.schema}.outbox WHERE topic = $1`,
+        [Topics.market],
+      );
+      const keys = outbox.rows.map((r) => r.key);
+      expect(keys.some((k) => k.startsWith(`${A100}/${region}/`))).toBe(true);
+      expect(keys.filter((k) => k.includes(`/${unserved}/`))).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+    const a100Updates = await waitUntil(
+      'the A100 PriceUpdated read back from the market topic',
+      () => {
+        const u = priceUpdates.filter((p) => p.tier?.gpuProduct === A100);
+        return u.length > 0 ? u : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(a100Updates.every((u) => u.tier?.region === region && u.freeGpus === 4)).toBe(true);
+    expect(priceUpdates.filter((u) => u.tier?.region === unserved)).toEqual([]);
   });
 });
 

@@ -6,14 +6,14 @@ import {
   defineConfig,
   deploymentsFile,
   int,
-  kafkaBrokers,
+  kafkaConfigSchema,
   serviceConfigSchema,
   str,
 } from '@starminer/service-kit';
 
 const schema = {
   ...serviceConfigSchema({ service: 'reputation', httpPort: 8084, grpcPort: 9094 }),
-  KAFKA_BROKERS: kafkaBrokers(),
+  ...kafkaConfigSchema(),
   /** Consumer group of the job, node and chain event consumer. */
   REPUTATION_CONSUMER_GROUP: consumerGroup('reputation'),
   /** The model settings (YAML or JSON), validated at boot. */
@@ -34,7 +34,13 @@ const schema = {
   /** How long an epoch run waits for its root to be on chain before the next run asks again. */
   REPUTATION_ROOT_POST_TIMEOUT_MS: int({ default: 120_000, min: 1_000, max: 3_600_000 }),
   CHAIN_RPC_URL: chainRpcUrl({ default: 'http://127.0.0.1:18545' }),
+  /** The deployment whose events count and whose RewardDistributor the epochs go to. */
   DEPLOYMENTS_FILE: deploymentsFile({ default: '/tmp/starminer-run/deployments.json' }),
+  /** The regions this deployment serves (config/regions.yaml's shape): node events of others are refused. */
+  REGIONS_FILE: str({
+    default: path.resolve(__dirname, '../../../config/regions.yaml'),
+    describe: 'path of the regions file (regions and latency matrix)',
+  }),
 };
 
 export type ReputationConfig = ConfigOf<typeof schema>;

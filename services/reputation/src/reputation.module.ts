@@ -1,12 +1,14 @@
-import fs from 'node:fs';
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { readDeployments } from '@starminer/chain';
-import { OutboxPublisher, reputationEvents } from '@starminer/eventing';
+import { OutboxPublisher, deploymentScope, reputationEvents } from '@starminer/eventing';
 import {
   JsonLogger,
+  Metrics,
   PostgresDatabase,
   Readiness,
   SERVICE_CONFIG,
+  kafkaBusOptions,
+  readRegionsFile,
   type GrpcServiceRegistration,
 } from '@starminer/service-kit';
 import { reputationGrpcService } from './api/reputation.grpc';
@@ -22,64 +24,60 @@ import { ChainIndexerRootPoster } from './infra/reward-root-poster';
 import { ScoreRepository } from './infra/score-repository';
 
 /**
- * Builds the service's object graph from the validated config. The model file (and, with epochs
- * enabled, the deployments file) is read here, so a bad one stops the service at boot.
+ * Builds the service's object graph from the validated config. The model, deployments and regions
+ * files are read here, so a bad one stops the service at boot.
  */
 export class ReputationComponents implements OnApplicationBootstrap, OnModuleDestroy {
   readonly grpc: GrpcServiceRegistration;
   readonly runtime: ReputationRuntime;
-  private readonly poster: ChainIndexerRootPoster | undefined;
+  private readonly poster: ChainIndexerRootPoster;
 
   constructor(
     @Inject(SERVICE_CONFIG) config: ReputationConfig,
     database: PostgresDatabase,
     logger: JsonLogger,
     readiness: Readiness,
+    metrics: Metrics,
   ) {
     const model = readModelFile(config.REPUTATION_MODEL_FILE);
     const { pool, schema } = database;
     const evidence = new EvidenceRepository(schema);
     const scores = new ScoreRepository(schema);
-    const epochsEnabled =
-      config.REPUTATION_EPOCH_SECONDS > 0 || fs.existsSync(config.DEPLOYMENTS_FILE);
-    const deployments = epochsEnabled ? readDeployments(config.DEPLOYMENTS_FILE) : undefined;
-    const poster = deployments
-      ? new ChainIndexerRootPoster({
-          chainIndexerAddress: config.CHAIN_INDEXER_GRPC_URL,
-          rpcUrl: config.CHAIN_RPC_URL,
-          deployments,
-          timeoutMs: config.REPUTATION_ROOT_POST_TIMEOUT_MS,
-        })
-      : undefined;
+    const deployments = readDeployments(config.DEPLOYMENTS_FILE);
+    const { regions } = readRegionsFile(config.REGIONS_FILE);
+    const { origin, scope } = deploymentScope(deployments, { service: 'reputation', regions });
+    const poster = new ChainIndexerRootPoster({
+      chainIndexerAddress: config.CHAIN_INDEXER_GRPC_URL,
+      rpcUrl: config.CHAIN_RPC_URL,
+      deployments,
+      timeoutMs: config.REPUTATION_ROOT_POST_TIMEOUT_MS,
+    });
     this.poster = poster;
-    const runEpoch = poster
-      ? new RunEpochHandler(
-          pool,
-          scores,
-          evidence,
-          new RewardEpochRepository(schema),
-          poster,
-          model,
-          config.REPUTATION_EPOCH_BUDGET_BPS,
-          `starminer.reputation.epoch:${schema}`,
-        )
-      : undefined;
+    const runEpoch = new RunEpochHandler(
+      pool,
+      scores,
+      evidence,
+      new RewardEpochRepository(schema),
+      poster,
+      model,
+      config.REPUTATION_EPOCH_BUDGET_BPS,
+      `starminer.reputation.epoch:${schema}`,
+    );
     this.runtime = new ReputationRuntime({
       pool,
       databaseUrl: config.DATABASE_URL,
       schema,
-      brokers: config.KAFKA_BROKERS.split(','),
+      bus: kafkaBusOptions(config, 'reputation'),
       groupId: config.REPUTATION_CONSUMER_GROUP,
+      scope,
+      onRefused: metrics.countRefused(config.REPUTATION_CONSUMER_GROUP),
       recordEvent: new RecordEventHandler(
         evidence,
         scores,
-        new OutboxPublisher(schema, reputationEvents),
+        new OutboxPublisher(schema, reputationEvents, origin),
         model,
         // stake and slashes count only from the Staking contract of the deployment rewards go to
-        deployments && {
-          chainId: String(deployments.chainId),
-          address: deployments.contracts.staking,
-        },
+        { chainId: String(deployments.chainId), address: deployments.contracts.staking },
       ),
       runEpoch,
       epochIntervalMs: config.REPUTATION_EPOCH_SECONDS * 1000,
@@ -90,16 +88,18 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
       scores: new ScoreQueries(pool, scores, evidence, model),
       epochs: runEpoch,
       thresholdBps: model.exclusionThresholdBps,
-      distributor: poster?.distributor ?? '',
-      chainId: poster?.chainId ?? 0n,
+      distributor: poster.distributor,
+      chainId: poster.chainId,
     });
     logger.info('reputation configured', {
       model: model.name,
       exclusionThresholdBps: model.exclusionThresholdBps,
       epochSeconds: config.REPUTATION_EPOCH_SECONDS,
-      rewardDistributor: poster?.distributor,
-      chainIndexer: poster && config.CHAIN_INDEXER_GRPC_URL,
-      staking: deployments?.contracts.staking,
+      rewardDistributor: poster.distributor,
+      chainIndexer: config.CHAIN_INDEXER_GRPC_URL,
+      staking: deployments.contracts.staking,
+      deployment: origin.deploymentId,
+      regions,
     });
   }
 
@@ -109,7 +109,7 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
 
   async onModuleDestroy(): Promise<void> {
     await this.runtime.stop();
-    this.poster?.close();
+    this.poster.close();
   }
 }
 
@@ -118,13 +118,14 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
   providers: [
     {
       provide: ReputationComponents,
-      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics],
       useFactory: (
         config: ReputationConfig,
         db: PostgresDatabase,
         logger: JsonLogger,
         readiness: Readiness,
-      ) => new ReputationComponents(config, db, logger, readiness),
+        metrics: Metrics,
+      ) => new ReputationComponents(config, db, logger, readiness, metrics),
     },
   ],
 })

@@ -58,8 +58,10 @@ beforeAll(async () => {
   indexer = await startChainIndexer({ chain, runId });
   reputation = await startReputation({
     runId,
+    deploymentsFile: chain.deploymentsFile,
+    // no node event in this test: a region of its own
+    regions: [`rep-${runId.replace(/_/g, '-')}`],
     env: {
-      DEPLOYMENTS_FILE: chain.deploymentsFile,
       CHAIN_INDEXER_GRPC_URL: `127.0.0.1:${indexer.grpcPort}`,
       REPUTATION_EPOCH_SECONDS: '1',
       REPUTATION_ROOT_POST_TIMEOUT_MS: '60000',

@@ -4,42 +4,65 @@
 // every change is read back as ReputationUpdated from starminer.reputation.v1; a
 // Slashed event shows in the score and its explanation; an epoch root, posted by the real
 // chain-indexer's signer, lands on a freshly deployed RewardDistributor and a provider claims its
-// reward with the proof the service serves.
+// reward with the proof the service serves. Job and node events another deployment publishes, and
+// node events of a region the deployment does not serve, are refused and move no score.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { Wallet } from 'ethers';
 import { Client, Pool } from 'pg';
 import { type StarMinerContracts } from '@starminer/chain';
 import {
-  KafkaJsBus,
   OutboxPublisher,
   OutboxRelay,
   Topics,
+  catalogueTopics,
   chainEvents,
   decodeEnvelope,
   jobEvents,
   migrateEventing,
+  nodeEvents,
   reputationEvents,
   withTransaction,
   type Consumer,
   type EventEnvelope,
+  type EventOrigin,
   type EventRegistry,
   type JobEvent,
+  type KafkaJsBus,
+  type NodeEvent,
   type Producer,
   type ReputationEvent,
   type TypedEvent,
 } from '@starminer/eventing';
 import { eventsV1, reputationV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import {
+  requireStackVar,
+  stackEnv,
+  standInDeployment,
+  testBus,
+  waitUntil,
+  withScopes,
+  writeRegionsFile,
+  type StandIn,
+} from '@starminer/testing';
 import { loadConfig } from '../src/config';
 import { reputationService } from '../src/service-definition';
 import { freshChain, startChainIndexer } from './support/chain';
+import { refusedEvents } from './support/reputation';
 
 const id = `${process.pid}_${Date.now().toString(36)}`;
+// The region the test's deployment serves, and one it does not.
+const region = `rep-${id.replace(/_/g, '-')}`;
+const unserved = `${region}-unserved`;
 const AGPU = 10n ** 18n;
 const logger = new JsonLogger({ service: 'reputation-it', level: 'warn' });
 
+let deployment: StandIn;
+let regionsDir: string;
 let indexer: RunningService;
 let service: RunningService;
 let client: reputationV1.ReputationServiceClient;
@@ -48,13 +71,14 @@ let feedBus: KafkaJsBus;
 let feedProducer: Producer;
 let feedRelay: OutboxRelay;
 let updatesConsumer: Consumer;
-/** ReputationUpdated envelopes read back from starminer.reputation.v1 for this run's providers. */
+/** ReputationUpdated envelopes read back from starminer.reputation.v1 (this file's own topic). */
 const published: Array<EventEnvelope<ReputationEvent>> = [];
 let funder: StarMinerContracts;
 let distributorAddress: string;
 let stakingAddress: string;
 const feedSchema = `reputation_it_feed_${id}`;
 const schema = `reputation_it_${id}`;
+const groupId = `reputation-it-${id}`;
 const faulty = Wallet.createRandom().address.toLowerCase();
 const reliable = Wallet.createRandom().address.toLowerCase();
 const slashed = Wallet.createRandom().address.toLowerCase();
@@ -81,24 +105,35 @@ const score = async (provider: string) =>
     })
   ).score!;
 
-/** Publishes through the eventing outbox of a feeder schema, as the producing services do. */
+/**
+ * Publishes through the eventing outbox of a feeder schema, in order, as the producing services
+ * do: each event as the service owning its type in the test's deployment, or as `origin` (a
+ * forger).
+ */
 async function publish<E extends TypedEvent>(
   registry: EventRegistry<E>,
   items: Array<{ key: string; event: E }>,
+  origin?: EventOrigin,
 ): Promise<string[]> {
-  const publisher = new OutboxPublisher(feedSchema, registry);
-  const envs = await withTransaction(feedPool, (tx) =>
-    publisher.publish(
-      tx,
-      items.map((i) => ({ aggregateId: i.key, event: i.event })),
-    ),
-  );
-  return envs.map((e) => e.eventId);
+  return withTransaction(feedPool, async (tx) => {
+    const ids: string[] = [];
+    for (const i of items) {
+      const as = origin ?? deployment.as(registry.definition(i.event.type).producer).origin;
+      const [env] = await new OutboxPublisher(feedSchema, registry, as).publish(tx, [
+        { aggregateId: i.key, event: i.event },
+      ]);
+      ids.push(env!.eventId);
+    }
+    return ids;
+  });
 }
+
+/** Events the service's consumer refused so far (starminer_events_refused_total), by reason. */
+const refused = () => refusedEvents(service.httpPort, groupId);
 
 const placement = (provider: string) => ({
   provider,
-  region: 'eu-west',
+  region,
   pool: `it-${id}`,
   node: 'node-1',
 });
@@ -156,7 +191,7 @@ function jobRun(
 
 /** Where the chain-indexer would have seen the event: this run's Staking contract by default. */
 const logRef = (block: number, contract = stakingAddress) => ({
-  chainId: '31337',
+  chainId: String(deployment.deployments.chainId),
   blockNumber: String(block),
   blockHash: '0x',
   transactionHash: '0x',
@@ -168,6 +203,7 @@ const logRef = (block: number, contract = stakingAddress) => ({
 beforeAll(async () => {
   // a fresh deployment, followed by the real chain-indexer whose key posts the reward roots
   const chain = await freshChain();
+  deployment = withScopes(chain.deployments, chain.deploymentsFile);
   indexer = await startChainIndexer({ chain, runId: id });
   distributorAddress = chain.deployments.contracts.rewardDistributor;
   stakingAddress = chain.deployments.contracts.staking;
@@ -176,11 +212,7 @@ beforeAll(async () => {
 
   feedPool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
   await migrateEventing(feedPool, feedSchema);
-  feedBus = new KafkaJsBus({
-    clientId: `reputation-it-feed-${id}`,
-    brokers: requireStackVar('KAFKA_BROKERS').split(','),
-    logger,
-  });
+  feedBus = testBus(`reputation-it-feed-${id}`, { logger });
   feedProducer = feedBus.producer();
   await feedProducer.connect();
   feedRelay = new OutboxRelay({
@@ -193,7 +225,8 @@ beforeAll(async () => {
   });
   feedRelay.start();
 
-  const ours = new Set([faulty, reliable, slashed]);
+  // the topic is this file's own (its Kafka namespace): the service under test is its one writer
+  await feedBus.ensureTopics(catalogueTopics([Topics.reputation]));
   updatesConsumer = feedBus.consumer({
     groupId: `reputation-it-updates-${id}`,
     fromBeginning: true,
@@ -201,36 +234,27 @@ beforeAll(async () => {
   await updatesConsumer.start([Topics.reputation], async (batch) => {
     for (const m of batch.messages) {
       if (!m.value) continue;
-      let env: EventEnvelope<ReputationEvent>;
-      try {
-        env = decodeEnvelope(reputationEvents, m.value);
-      } catch {
-        continue; // the topic is shared: another writer's message is not this run's concern
-      }
+      const env = decodeEnvelope(reputationEvents, m.value);
       // delivery is at least once: a redelivered envelope (same event id) is the same update
-      if (
-        env.type === 'ReputationUpdated' &&
-        ours.has(env.event.provider) &&
-        !published.some((p) => p.eventId === env.eventId)
-      )
+      if (env.type === 'ReputationUpdated' && !published.some((p) => p.eventId === env.eventId))
         published.push(env);
     }
     const last = batch.messages.at(-1);
     if (last) await batch.commit(last.offset);
   });
 
+  regionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reputation-it-'));
   const config = loadConfig({
-    DATABASE_URL: requireStackVar('DATABASE_URL'),
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
-    CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    ...stackEnv(),
     DATABASE_SCHEMA: schema,
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     LOG_LEVEL: 'warn',
-    REPUTATION_CONSUMER_GROUP: `reputation-it-${id}`,
+    REPUTATION_CONSUMER_GROUP: groupId,
     REPUTATION_EPOCH_SECONDS: '1',
     CHAIN_INDEXER_GRPC_URL: `127.0.0.1:${indexer.grpcPort}`,
     DEPLOYMENTS_FILE: deploymentsFile,
+    REGIONS_FILE: writeRegionsFile(regionsDir, [region]),
   });
   service = await startService(reputationService, config, logger);
   client = new reputationV1.ReputationServiceClient(
@@ -255,6 +279,7 @@ afterAll(async () => {
   await feedProducer?.disconnect();
   await feedBus?.close();
   await feedPool?.end();
+  if (regionsDir) fs.rmSync(regionsDir, { recursive: true, force: true });
   const db = new Client({ connectionString: requireStackVar('DATABASE_URL') });
   await db.connect();
   await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -282,18 +307,36 @@ describe('reputation service', () => {
     runs.push(...jobRun(reliable, 'workload-error')); // the client's own failure: no effect
     await publish(jobEvents, runs);
 
-    await waitUntil(
-      'faulty provider excluded',
-      async () => (await score(faulty)).excluded || undefined,
+    // exclusion comes before the last fault: wait for every fault, not for the exclusion
+    const f = await waitUntil(
+      'faulty provider counted all its faults',
+      async () => {
+        const s = await score(faulty);
+        return s.jobsFailed === '5' ? s : undefined;
+      },
       { timeoutMs: 60_000 },
     );
+    // and for the reliable provider's workload error too, so its failure count is the final one
     await waitUntil(
+      "the reliable provider's workload error recorded as ignored evidence",
+      async () =>
+        (
+          await call<reputationV1.ExplainScoreRequest, reputationV1.ExplainScoreResponse>(
+            'explainScore',
+            { provider: reliable, pool: '', evidenceLimit: 0 },
+          )
+        ).evidence.some((e) => e.kind === 'ignored' && e.cause === 'workload-error') || undefined,
+      { timeoutMs: 60_000 },
+    );
+    const r = await waitUntil(
       'reliable provider counted all its jobs',
-      async () => (await score(reliable)).jobsSucceeded === '5' || undefined,
+      async () => {
+        const s = await score(reliable);
+        return s.jobsSucceeded === '5' ? s : undefined;
+      },
       { timeoutMs: 60_000 },
     );
-    const f = await score(faulty);
-    const r = await score(reliable);
+    expect(f.excluded).toBe(true);
     expect(f.scoreBps).toBeLessThan(5_000);
     expect(f.jobsFailed).toBe('5');
     expect(r.scoreBps).toBeGreaterThan(newcomer.scoreBps);
@@ -313,37 +356,30 @@ describe('reputation service', () => {
     );
     expect(page.scores[0]).toMatchObject({
       provider: faulty,
-      pool: `eu-west/it-${id}`,
+      pool: `${region}/it-${id}`,
       excluded: true,
     });
   }, 120_000);
 
   it('publishes ReputationUpdated on starminer.reputation.v1 for every score change', async () => {
     const current = await score(faulty);
-    // The topic is shared: any other reputation service reading the job topic scores these
-    // providers too. This service's updates are the ones its outbox holds.
-    let own = new Set<string>();
-    const mine = async () => {
-      const r = await feedPool.query<{ event_id: string }>(
-        `SELECT event_id FROM ${schema}.outbox WHERE topic = $1`,
-        [Topics.reputation],
-      );
-      own = new Set(r.rows.map((row) => row.event_id));
-    };
     const overall = () =>
-      published.filter(
-        (e) => own.has(e.eventId) && e.event.provider === faulty && e.event.pool === '',
-      );
+      published.filter((e) => e.event.provider === faulty && e.event.pool === '');
     // the last published update of the provider's overall score is the score the API serves
     const last = await waitUntil(
       'faulty provider update published',
-      async () => {
-        await mine();
+      () => {
         const l = overall().at(-1);
         return l?.event.scoreBps === current.scoreBps ? l : undefined;
       },
       { timeoutMs: 60_000 },
     );
+    // every update on the topic is this service's, in this deployment
+    expect(
+      published.filter(
+        (e) => e.producer !== 'reputation' || e.deploymentId !== deployment.deploymentId,
+      ),
+    ).toEqual([]);
     expect(last.event).toMatchObject({
       provider: faulty,
       excluded: true,
@@ -367,16 +403,18 @@ describe('reputation service', () => {
     expect(x.evidence.filter((e) => e.kind === 'fault').map((e) => e.eventId)).toContain(
       crossing.event.causeEventId,
     );
-    // the pool's score is published too
-    expect(
-      published.some(
-        (e) =>
-          own.has(e.eventId) &&
-          e.event.provider === faulty &&
-          e.event.pool === `eu-west/it-${id}` &&
-          e.event.excluded,
-      ),
-    ).toBe(true);
+    // the pool's score is published too (after the overall one of the same event: wait for it)
+    await waitUntil(
+      "the faulty pool's exclusion published",
+      () =>
+        published.some(
+          (e) =>
+            e.event.provider === faulty &&
+            e.event.pool === `${region}/it-${id}` &&
+            e.event.excluded,
+        ) || undefined,
+      { timeoutMs: 30_000 },
+    );
   }, 120_000);
 
   it('shows a Slashed chain event in the score and its explanation', async () => {
@@ -451,12 +489,18 @@ describe('reputation service', () => {
         },
       },
     ]);
+    // every stake event handled before the rewards arrive, the outsider's refused: the epoch
+    // below weighs all three
     await waitUntil(
       'stake seen',
       async () =>
-        (await score(reliable)).stake?.baseUnits === (1_000n * AGPU).toString() || undefined,
+        ((await score(reliable)).stake?.baseUnits === (1_000n * AGPU).toString() &&
+          (await score(faulty)).stake?.baseUnits === (5_000n * AGPU).toString() &&
+          (await refused()).foreign_contract === 1) ||
+        undefined,
       { timeoutMs: 60_000 },
     );
+    expect((await score(outsider)).stake?.baseUnits ?? '0').toBe('0');
     await (await funder.agpu.approve(distributorAddress, 1_000n * AGPU)).wait();
     await (await funder.rewardDistributor.depositRewards(1_000n * AGPU)).wait();
 
@@ -492,5 +536,72 @@ describe('reputation service', () => {
     ).wait();
     expect((await funder.agpu.balanceOf(reliable)) - balanceBefore).toBe(1_000n * AGPU);
     expect(await funder.rewardDistributor.claimed(BigInt(proof.epoch), reliable)).toBe(true);
+  }, 120_000);
+
+  it('moves no score on job or node events of another deployment or an unserved region', async () => {
+    const target = Wallet.createRandom().address.toLowerCase();
+    const control = Wallet.createRandom().address.toLowerCase();
+    const counted = (r: Record<string, number>, reason: string) => r[reason] ?? 0;
+    const before = await refused();
+    const quarantine = (provider: string, r: string): NodeEvent => ({
+      type: 'NodeQuarantined',
+      region: r,
+      node: 'node-1',
+      provider,
+      pool: `it-${id}`,
+      reason: 'NotReady',
+      message: '',
+    });
+    // Another deployment's matchmaker reports a job of the target lost through a node fault and
+    // its registry quarantines the target's node; this deployment's registry quarantines the
+    // target's node in a region the deployment does not serve.
+    const other = standInDeployment(deployment.deployments.chainId);
+    const forgedJob = jobRun(target, 'fault');
+    await publish(jobEvents, forgedJob, other.as('matchmaker').origin);
+    await publish(
+      nodeEvents,
+      [{ key: `${region}/node-1`, event: quarantine(target, region) }],
+      other.as('registry').origin,
+    );
+    await publish(nodeEvents, [{ key: `${unserved}/node-1`, event: quarantine(target, unserved) }]);
+    // This deployment's matchmaker: one successful job each for the target and a control.
+    await publish(jobEvents, [...jobRun(target, 'success'), ...jobRun(control, 'success')]);
+
+    const now = await waitUntil(
+      'the forged events refused',
+      async () => {
+        const r = await refused();
+        return counted(r, 'foreign_deployment') - counted(before, 'foreign_deployment') >=
+          forgedJob.length + 1 &&
+          counted(r, 'unknown_region') - counted(before, 'unknown_region') >= 1
+          ? r
+          : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(counted(now, 'foreign_deployment') - counted(before, 'foreign_deployment')).toBe(
+      forgedJob.length + 1,
+    );
+    expect(counted(now, 'unknown_region') - counted(before, 'unknown_region')).toBe(1);
+
+    // The legitimate success moves the target's score exactly as the control's: the forged
+    // fault and quarantines count for nothing.
+    const [t, c] = await waitUntil(
+      'both providers scored for their job',
+      async () => {
+        const [ts, cs] = await Promise.all([score(target), score(control)]);
+        return ts.jobsSucceeded === '1' && cs.jobsSucceeded === '1' ? [ts, cs] : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(t.jobsFailed).toBe('0');
+    expect(t.scoreBps).toBeGreaterThan(8_000);
+    expect(t.scoreBps).toBe(c.scoreBps);
+    expect(t.components).toEqual(c.components);
+    const x = await call<reputationV1.ExplainScoreRequest, reputationV1.ExplainScoreResponse>(
+      'explainScore',
+      { provider: target, pool: '', evidenceLimit: 0 },
+    );
+    expect(x.evidence.filter((e) => e.kind === 'fault' || e.kind === 'quarantine')).toEqual([]);
   }, 120_000);
 });

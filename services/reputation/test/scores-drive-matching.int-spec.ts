@@ -13,7 +13,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Wallet } from 'ethers';
 import { commonV1, type matchmakerV1 } from '@starminer/proto';
-import { PrivateKwokRegion, waitUntil, writeRegionsFile } from '@starminer/testing';
+import {
+  PrivateKwokRegion,
+  standInDeployment,
+  waitUntil,
+  writeRegionsFile,
+  type StandIn,
+} from '@starminer/testing';
 import {
   call,
   EventPublisher,
@@ -33,6 +39,8 @@ const repoRoot = path.resolve(__dirname, '../../..');
 
 let kwok: PrivateKwokRegion;
 let dir: string;
+/** The deployment the matchmaker, the reputation service and the test's publisher share. */
+let deployment: StandIn;
 let events: EventPublisher;
 let quotes: Awaited<ReturnType<typeof startQuoteServer>>;
 let mm: Matchmaker;
@@ -157,6 +165,7 @@ async function runningOn(jobId: string, attempt: number): Promise<string> {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rep-match-'));
+  deployment = standInDeployment();
   kwok = await PrivateKwokRegion.create({
     region,
     provider: X,
@@ -164,14 +173,17 @@ beforeAll(async () => {
   });
   reputation = await startReputation({
     runId: runId.replace(/-/g, '_'),
-    env: { REPUTATION_EPOCH_SECONDS: '0', DEPLOYMENTS_FILE: path.join(dir, 'none.json') },
+    deploymentsFile: deployment.file,
+    regions: [region],
+    env: { REPUTATION_EPOCH_SECONDS: '0' },
   });
-  events = new EventPublisher();
+  events = new EventPublisher(deployment);
   await events.connect();
   quotes = await startQuoteServer();
   mm = await startMatchmaker({
     pricingAddress: quotes.address,
     runId,
+    deployment,
     extraEnv: {
       REGIONS_FILE: writeRegionsFile(dir, [region]),
       STARMINER_REGIONS: region,
@@ -284,10 +296,11 @@ describe('reputation scores in matching', () => {
   }, 300_000);
 
   it('keeps matching on the last known scores while the reputation service is down', async () => {
-    const loadedAt = mm.runtime.reputation.lastLoadedAt;
-    expect(loadedAt).toBeDefined();
     await reputation.stop();
     stopped = true;
+    // Read once the service is down: a refresh answered before it stopped may land until then.
+    const loadedAt = mm.runtime.reputation.lastLoadedAt;
+    expect(loadedAt).toBeDefined();
     const jobId = await submit('2s');
     const done = await waitState(jobId, commonV1.JobState.JOB_STATE_SUCCEEDED);
     expect(done.placement?.provider).toBe(Y);

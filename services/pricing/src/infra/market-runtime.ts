@@ -5,10 +5,14 @@ import {
   KafkaJsBus,
   OutboxRelay,
   Topics,
+  catalogueTopics,
   jobEvents,
   migrateEventing,
   nodeEvents,
   type JobEvent,
+  type DropReason,
+  type EventScope,
+  type KafkaBusConfig,
   type NodeEvent,
   type Producer,
 } from '@starminer/eventing';
@@ -22,8 +26,13 @@ export interface MarketRuntimeOptions {
   pool: Pool;
   databaseUrl: string;
   schema: string;
-  brokers: string[];
+  /** The service's Kafka connection (kafkaBusOptions): brokers, namespace, principal. */
+  bus: Omit<KafkaBusConfig, 'logger'>;
   groupId: string;
+  /** What the consumer accepts: this deployment's node and job events of the served regions. */
+  scope: EventScope;
+  /** Counts each event the scope refused (Metrics#countRefused). */
+  onRefused: (refused: { topic: string; reason: DropReason }) => void;
   intervalMs: number;
   recordSignal: RecordSignalHandler;
   runTick: RunTickHandler;
@@ -49,11 +58,7 @@ export class MarketRuntime {
   private lastTickError: string | undefined;
 
   constructor(private readonly o: MarketRuntimeOptions) {
-    this.bus = new KafkaJsBus({
-      clientId: `pricing-${o.groupId}`,
-      brokers: o.brokers,
-      logger: o.logger,
-    });
+    this.bus = new KafkaJsBus({ ...o.bus, logger: o.logger });
     this.consumer = new EventConsumer({
       bus: this.bus,
       pool: o.pool,
@@ -62,6 +67,8 @@ export class MarketRuntime {
       topics: [Topics.node, Topics.job],
       registry: new EventRegistry().include(nodeEvents).include(jobEvents),
       handler: (env, tx) => o.recordSignal.handle(env, tx),
+      scope: o.scope,
+      onRefused: o.onRefused,
       logger: o.logger,
     });
     this.relay = new OutboxRelay({
@@ -99,11 +106,16 @@ export class MarketRuntime {
       try {
         await migrateEventing(this.o.pool, this.o.schema);
         await migratePricingTables(this.o.pool, this.o.schema);
-        await this.bus.ensureTopics([
-          { topic: Topics.market },
-          { topic: Topics.node },
-          { topic: Topics.job },
-        ]);
+        const left = await this.o.recordSignal.leaveUnservedRegions(
+          this.o.pool,
+          this.o.clock.nowMs(),
+        );
+        if (left > 0)
+          this.o.logger.warn('took nodes and jobs of regions no longer served off the market', {
+            entries: left,
+          });
+        // the topic it produces; the consumer creates the ones it reads when it starts
+        await this.bus.ensureTopics(catalogueTopics([Topics.market]));
         await this.producer.connect();
         this.relay.start();
         await this.consumer.start();

@@ -5,10 +5,14 @@ import {
   KafkaJsBus,
   OutboxRelay,
   Topics,
+  catalogueTopics,
   chainEvents,
   jobEvents,
   migrateEventing,
   nodeEvents,
+  type DropReason,
+  type EventScope,
+  type KafkaBusConfig,
   type Producer,
 } from '@starminer/eventing';
 import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
@@ -23,8 +27,13 @@ export interface ReputationRuntimeOptions {
   pool: Pool;
   databaseUrl: string;
   schema: string;
-  brokers: string[];
+  /** The service's Kafka connection (kafkaBusOptions): brokers, namespace, principal. */
+  bus: Omit<KafkaBusConfig, 'logger'>;
   groupId: string;
+  /** What the consumer accepts: this deployment's job, node (served regions) and chain events. */
+  scope: EventScope;
+  /** Counts each event the scope refused (Metrics#countRefused). */
+  onRefused: (refused: { topic: string; reason: DropReason }) => void;
   recordEvent: RecordEventHandler;
   /** Absent when epochs are disabled. */
   runEpoch?: RunEpochHandler;
@@ -50,11 +59,7 @@ export class ReputationRuntime {
   private lastEpochError: string | undefined;
 
   constructor(private readonly o: ReputationRuntimeOptions) {
-    this.bus = new KafkaJsBus({
-      clientId: `reputation-${o.groupId}`,
-      brokers: o.brokers,
-      logger: o.logger,
-    });
+    this.bus = new KafkaJsBus({ ...o.bus, logger: o.logger });
     this.consumer = new EventConsumer({
       bus: this.bus,
       pool: o.pool,
@@ -63,6 +68,8 @@ export class ReputationRuntime {
       topics: [Topics.job, Topics.node, Topics.chain],
       registry: new EventRegistry().include(jobEvents).include(nodeEvents).include(chainEvents),
       handler: (env, tx) => o.recordEvent.handle(env, tx),
+      scope: o.scope,
+      onRefused: o.onRefused,
       logger: o.logger,
     });
     this.relay = new OutboxRelay({
@@ -102,12 +109,8 @@ export class ReputationRuntime {
       try {
         await migrateEventing(this.o.pool, this.o.schema);
         await migrateReputationTables(this.o.pool, this.o.schema);
-        await this.bus.ensureTopics([
-          { topic: Topics.reputation },
-          { topic: Topics.job },
-          { topic: Topics.node },
-          { topic: Topics.chain },
-        ]);
+        // the topic it produces; the consumer creates the ones it reads when it starts
+        await this.bus.ensureTopics(catalogueTopics([Topics.reputation]));
         await this.producer.connect();
         this.relay.start();
         await this.consumer.start();

@@ -14,7 +14,7 @@ import {
   type StarMinerContracts,
 } from '@starminer/chain';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, waitUntil } from '@starminer/testing';
 import { chainIndexerGrpcService } from '../../../chain-indexer/src/api/chain-indexer.grpc';
 import { ChainIndexerModule } from '../../../chain-indexer/src/chain-indexer.module';
 import { loadConfig as loadIndexerConfig } from '../../../chain-indexer/src/config';
@@ -84,18 +84,21 @@ export async function freshChain(): Promise<FreshChain> {
   };
 }
 
-/** The chain-indexer service in this process: its own schema and settlement consumer group. */
+/**
+ * The chain-indexer service in this process, in this test file's Kafka namespace: its own schema
+ * and settlement consumer group.
+ */
 export async function startChainIndexer(opts: {
   chain: FreshChain;
   runId: string;
 }): Promise<RunningService> {
   const config = loadIndexerConfig({
+    ...stackEnv(),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     LOG_LEVEL: 'warn',
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: `rep_ci_${opts.runId}`,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
     DEPLOYMENTS_FILE: opts.chain.deploymentsFile,
     // the shared anvil mines only when someone sends: do not wait for blocks on top

@@ -1,10 +1,14 @@
-// The reputation service in this process against the local stack, with its own schema and
-// consumer group, and a promise-based client for its gRPC API.
+// The reputation service in this process against the local stack, in this test file's Kafka
+// namespace, with its own schema, consumer group, deployment and regions, and a promise-based
+// client for its gRPC API.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { reputationV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, waitUntil, writeRegionsFile } from '@starminer/testing';
 import { loadConfig } from '../../src/config';
 import { reputationService } from '../../src/service-definition';
 
@@ -12,28 +16,61 @@ export interface Reputation {
   service: RunningService;
   schema: string;
   grpcAddress: string;
+  /** Consumer group of its job, node and chain consumer. */
+  groupId: string;
   score(provider: string, pool?: string): Promise<reputationV1.ProviderScore>;
   explain(provider: string): Promise<reputationV1.ExplainScoreResponse>;
   proof(account: string, epoch?: string): Promise<reputationV1.GetRewardProofResponse>;
+  /** Events its consumer refused (`starminer_events_refused_total`), by reason. */
+  refused(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
 type Unary<Req, Res> = (req: Req, cb: (err: Error | null, res: Res) => void) => unknown;
 
+/**
+ * Sums the samples of the `starminer_events_refused_total` counter of consumer group `group` on
+ * the service's /metrics, by reason.
+ */
+export async function refusedEvents(
+  httpPort: number,
+  group: string,
+): Promise<Record<string, number>> {
+  const page = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of page.split('\n')) {
+    const m = /^starminer_events_refused_total\{(.*)\}\s+(\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries(
+      [...m[1]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]),
+    );
+    if (labels.group !== group) continue;
+    const reason = labels.reason ?? '';
+    out[reason] = (out[reason] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
 export async function startReputation(opts: {
   runId: string;
+  /** The deployment whose events count (DEPLOYMENTS_FILE). */
+  deploymentsFile: string;
+  /** Every region the test uses on purpose: the service serves these. */
+  regions: string[];
   env?: Record<string, string>;
 }): Promise<Reputation> {
   const schema = `rep_${opts.runId}`;
+  const groupId = `rep-${opts.runId}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rep-regions-'));
   const config = loadConfig({
-    DATABASE_URL: requireStackVar('DATABASE_URL'),
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
-    CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    ...stackEnv(),
     DATABASE_SCHEMA: schema,
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     LOG_LEVEL: 'warn',
-    REPUTATION_CONSUMER_GROUP: `rep-${opts.runId}`,
+    REPUTATION_CONSUMER_GROUP: groupId,
+    DEPLOYMENTS_FILE: opts.deploymentsFile,
+    REGIONS_FILE: writeRegionsFile(dir, opts.regions),
     ...opts.env,
   });
   const service = await startService(
@@ -61,6 +98,7 @@ export async function startReputation(opts: {
     service,
     schema,
     grpcAddress,
+    groupId,
     score: async (provider, pool = '') =>
       (
         await call<reputationV1.GetScoreRequest, reputationV1.GetScoreResponse>(
@@ -84,9 +122,11 @@ export async function startReputation(opts: {
         >,
         { account, epoch },
       ),
+    refused: () => refusedEvents(service.httpPort, groupId),
     stop: async () => {
       client.close();
       await service.stop('test done');
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

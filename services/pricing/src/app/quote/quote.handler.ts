@@ -18,7 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_GPUS = 1024;
 const MAX_DURATION_SECONDS = 30 * 86_400;
 
-function validate(cmd: QuoteCommand): void {
+function validate(cmd: QuoteCommand, served: ReadonlySet<string>): void {
   const issues: string[] = [];
   if (!UUID.test(cmd.jobId)) issues.push(`job_id: expected a UUID, got "${cmd.jobId}"`);
   if (!isAddress(cmd.client))
@@ -33,6 +33,11 @@ function validate(cmd: QuoteCommand): void {
   )
     issues.push(
       `max_duration_seconds: expected 1 to ${MAX_DURATION_SECONDS}, got ${s.maxDurationSeconds}`,
+    );
+  const unserved = s.regionPreference.filter((r) => !served.has(r));
+  if (unserved.length > 0)
+    issues.push(
+      `region_preference: ${unserved.map((r) => `"${r}"`).join(', ')} ${unserved.length === 1 ? 'is not a region' : 'are not regions'} this deployment serves (served: ${[...served].join(', ')})`,
     );
   if (issues.length > 0) throw new QuoteInputError(issues);
 }
@@ -49,10 +54,12 @@ export class QuoteHandler {
     private readonly signer: QuoteSigner,
     private readonly issued: IssuedQuotesRepository,
     private readonly clock: Clock,
+    /** The regions this deployment serves: a quote naming another is refused. */
+    private readonly served: ReadonlySet<string>,
   ) {}
 
   async quote(cmd: QuoteCommand): Promise<QuoteResult> {
-    validate(cmd);
+    validate(cmd, this.served);
     const { state } = await this.engine.load(this.pool);
     const plan = planQuote(this.policy, state.signals, state.prices, cmd.spec);
     if (!plan.feasible) return plan;

@@ -61,15 +61,13 @@ export class RecordEventHandler {
     private readonly outbox: OutboxPublisher<ReputationEvent>,
     private readonly model: ReputationModel,
     /**
-     * The deployment's Staking contract. When set, stake and slash events of any other contract
-     * or chain (another deployment sharing the topic) are not this protocol's and are ignored;
-     * when unknown (no deployments file), every such event counts.
+     * The deployment's Staking contract: stake and slash events of any other contract or chain
+     * are not this protocol's and are ignored (the consumer's scope refuses them already).
      */
-    private readonly staking?: StakingContract,
+    private readonly staking: StakingContract,
   ) {}
 
   private fromStaking(log: eventsV1.ChainLogRef | undefined): boolean {
-    if (!this.staking) return true;
     return (
       !!log &&
       log.chainId === this.staking.chainId &&
