@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, standInDeployment, waitUntil } from '@starminer/testing';
 import { loadConfig } from '../../services/gateway/src/config';
 import { gatewayService } from '../../services/gateway/src/service-definition';
 import { ExitCode } from '../src/errors';
@@ -18,10 +18,11 @@ let gateway: string;
 
 beforeAll(async () => {
   const config = loadConfig({
+    ...stackEnv(),
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: schema,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    DEPLOYMENTS_FILE: standInDeployment().file,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     HTTP_PORT: '0',
     GRPC_PORT: '0',

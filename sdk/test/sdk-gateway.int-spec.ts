@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Wallet, type Signer } from 'ethers';
 import { Pool } from 'pg';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, standInDeployment, waitUntil } from '@starminer/testing';
 import { loadConfig } from '../../services/gateway/src/config';
 import { JobIndex } from '../../services/gateway/src/infra/job-index';
 import { gatewayService } from '../../services/gateway/src/service-definition';
@@ -14,6 +14,8 @@ import { publishStartedThenCancelled } from '../../services/gateway/test/support
 import { SdkError, StarMinerClient, type JobState } from '../src';
 
 const schema = `sdk_${randomUUID().slice(0, 8)}`;
+/** The gateway's deployment: the job events it shows are its matchmaker's. */
+const deployment = standInDeployment();
 let svc: RunningService;
 let pool: Pool;
 let gatewayUrl: string;
@@ -21,10 +23,11 @@ let grpcAddress: string;
 
 beforeAll(async () => {
   const config = loadConfig({
+    ...stackEnv(),
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: schema,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    DEPLOYMENTS_FILE: deployment.file,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
@@ -145,7 +148,7 @@ describe.each(['rest', 'grpc'] as const)('SDK over %s', (transport) => {
       const first = await it.next();
       expect(first.value?.eventType).toBe('Snapshot');
       seen.push(first.value!.state);
-      await publishStartedThenCancelled(pool, jobId, tenant);
+      await publishStartedThenCancelled(pool, jobId, tenant, deployment.as('matchmaker').origin);
       for await (const e of it) seen.push(e.state);
     } finally {
       c.close();

@@ -2,7 +2,9 @@ import os from 'node:os';
 import {
   type ConfigOf,
   defineConfig,
+  deploymentsFile,
   int,
+  kafkaConfigSchema,
   serviceConfigSchema,
   str,
   url,
@@ -19,19 +21,25 @@ const schema = {
   CHAIN_INDEXER_GRPC_URL: grpcAddress('127.0.0.1:9096'),
   /** The regions a job may name (preference, client region), as the matchmaker serves them. */
   REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
-  /** Kafka bootstrap servers, comma-separated host:port (job events for WatchJob and SSE). */
-  KAFKA_BROKERS: str({
-    pattern: /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/,
-    describe: 'comma-separated host:port list',
-  }),
+  /**
+   * Brokers, the deployment's topic prefix and the gateway's SASL principal (job events for
+   * WatchJob and SSE).
+   */
+  ...kafkaConfigSchema(),
   /**
    * Consumer group of this replica's job-event watcher. Every replica needs its own group: a
-   * watcher must see every job's events, not a share of the partitions.
+   * watcher must see every job's events, not a share of the partitions. A logical name, put
+   * under KAFKA_TOPIC_PREFIX by the bus.
    */
   GATEWAY_WATCH_GROUP: str({
     default: `gateway-watch-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`,
     pattern: /^[A-Za-z0-9._-]+$/,
   }),
+  /**
+   * The deployment the gateway belongs to (chain id and contracts): watches show only job events
+   * of it, published by the matchmaker (or spillover, for its proposals).
+   */
+  DEPLOYMENTS_FILE: deploymentsFile(),
   /** JSON-RPC of the chain: ERC-1271 signature checks of contract wallets. */
   CHAIN_RPC_URL: url({ protocols: ['http', 'https'], default: 'http://127.0.0.1:18545' }),
   /** Sign-In with Ethereum: the domain and chain id a message must name. */

@@ -1,7 +1,11 @@
 import { Inject, Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { readDeployments } from '@starminer/chain';
+import { deploymentScope, KafkaJsBus } from '@starminer/eventing';
 import {
   JsonLogger,
+  kafkaBusOptions,
+  Metrics,
   PostgresDatabase,
   Readiness,
   readRegionsFile,
@@ -39,8 +43,15 @@ export class GatewayComponents implements OnModuleDestroy {
     database: PostgresDatabase,
     logger: JsonLogger,
     readiness: Readiness,
+    metrics: Metrics,
   ) {
     const { pool, schema } = database;
+    const regions = readRegionsFile(config.REGIONS_FILE).regions;
+    // Watches show the job events of the gateway's deployment only, each from its owning service.
+    const { scope } = deploymentScope(readDeployments(config.DEPLOYMENTS_FILE), {
+      service: 'gateway',
+      regions,
+    });
     this.downstream = new Downstream({
       matchmaker: config.MATCHMAKER_GRPC_URL,
       pricing: config.PRICING_GRPC_URL,
@@ -49,8 +60,11 @@ export class GatewayComponents implements OnModuleDestroy {
     this.hub = new JobWatchHub({
       pool,
       schema,
-      brokers: config.KAFKA_BROKERS.split(','),
+      bus: new KafkaJsBus({ ...kafkaBusOptions(config, 'gateway'), logger }),
       groupId: config.GATEWAY_WATCH_GROUP,
+      scope,
+      onRefused: metrics.countRefused(config.GATEWAY_WATCH_GROUP),
+      logger,
     });
     readiness.register(this.hub.readiness());
     this.siwe = new SiweSessions(pool, schema, {
@@ -67,7 +81,7 @@ export class GatewayComponents implements OnModuleDestroy {
       this.downstream,
       index,
       this.hub,
-      readRegionsFile(config.REGIONS_FILE).regions,
+      regions,
       new RateLimits(new PostgresRateLimiter(pool, schema), {
         submit: perMinute(config.RATE_SUBMIT_PER_MINUTE, config.RATE_SUBMIT_BURST),
         stream: perMinute(config.RATE_STREAM_PER_MINUTE, config.RATE_STREAM_BURST),
@@ -94,14 +108,15 @@ export class GatewayComponents implements OnModuleDestroy {
   providers: [
     {
       provide: GatewayComponents,
-      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness],
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics],
       useFactory: async (
         config: GatewayConfig,
         db: PostgresDatabase,
         logger: JsonLogger,
         readiness: Readiness,
+        metrics: Metrics,
       ) => {
-        const c = new GatewayComponents(config, db, logger, readiness);
+        const c = new GatewayComponents(config, db, logger, readiness, metrics);
         await c.ready.catch(() => undefined);
         return c;
       },

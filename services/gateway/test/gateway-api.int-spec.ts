@@ -2,15 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { SiweMessage } from 'siwe';
+import { commonV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, standInDeployment, waitUntil } from '@starminer/testing';
 import { loadConfig } from '../src/config';
 import { gatewayService } from '../src/service-definition';
 import { JobIndex } from '../src/infra/job-index';
-import { publishStartedThenCancelled } from './support/job-events';
+import { GrpcJobClient, refusedEvents, SseReader } from './support/gateway-client';
+import {
+  publishJobEvents,
+  publishStartedThenCancelled,
+  startedThenCancelled,
+} from './support/job-events';
 
 const DOMAIN = 'gateway.test';
 const schema = `gw_${randomUUID().slice(0, 8)}`;
+const watchGroup = `gw-watch-${schema}`;
+/** The gateway's deployment: the job events it shows are its matchmaker's. */
+const deployment = standInDeployment();
+const matchmaker = deployment.as('matchmaker').origin;
 let svc: RunningService;
 let base: string;
 let pool: Pool;
@@ -60,15 +70,15 @@ async function signIn(wallet: {
 
 beforeAll(async () => {
   const config = loadConfig({
-    ...process.env,
+    ...stackEnv(),
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: schema,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    DEPLOYMENTS_FILE: deployment.file,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
-    GATEWAY_WATCH_GROUP: `gw-watch-${schema}`,
+    GATEWAY_WATCH_GROUP: watchGroup,
     SIWE_DOMAIN: DOMAIN,
     RATE_SUBMIT_BURST: '3',
     RATE_SUBMIT_PER_MINUTE: '1',
@@ -474,25 +484,99 @@ describe('tenant isolation and watching', () => {
       headers: { authorization: `Bearer ${tokenA}` },
     });
     expect(sse.status).toBe(200);
-    const reader = sse.body!.getReader();
-    let text = '';
-    const readSome = async () => {
-      const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
-    };
-    await readSome();
-    expect(text).toContain('"eventType":"Snapshot"');
+    const stream = new SseReader(sse);
+    const [first] = await stream.until('the snapshot', (m) => m.length >= 1);
+    expect(first!.eventType).toBe('Snapshot');
 
-    await publishStartedThenCancelled(pool, jobId, a.address.toLowerCase());
-    await waitUntil(
-      'both events on the SSE stream',
-      async () => {
-        await readSome();
-        return text.includes('"eventType":"JobCancelled"') ? true : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
-    expect(text).toMatch(/"eventType":"JobStarted","state":"RUNNING","progressPercent":60/);
-    expect(text).toMatch(/"state":"CANCELLED","progressPercent":100,.*"final":true/);
+    await publishStartedThenCancelled(pool, jobId, a.address.toLowerCase(), matchmaker);
+    const messages = await stream.until('the final event', (m) => m.some((x) => x.final));
+    expect(messages.map((m) => [m.eventType, m.state, m.progressPercent, m.final])).toEqual([
+      ['Snapshot', expect.any(String), expect.any(Number), false],
+      ['JobStarted', 'RUNNING', 60, false],
+      ['JobCancelled', 'CANCELLED', 100, true],
+    ]);
+  });
+
+  it("shows only its deployment's matchmaker's events: another deployment's or producer's events for the job change no watch, and are counted as refused", async () => {
+    const a = Wallet.createRandom();
+    const token = await signIn(a);
+    const tenant = a.address.toLowerCase();
+    const jobId = randomUUID();
+    await new JobIndex(pool, schema).record(jobId, tenant, 'stable-diffusion', 'forged');
+    const refusedBefore = await refusedEvents(base, watchGroup);
+
+    // Both watches open (their snapshots seen) before anything is published.
+    const sse = await http(`/v1/jobs/${jobId}/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(sse.status).toBe(200);
+    const stream = new SseReader(sse);
+    const rpc = new GrpcJobClient(`127.0.0.1:${svc.grpcPort}`);
+    try {
+      let opened!: () => void;
+      const snapshot = new Promise<void>((resolve) => (opened = resolve));
+      const watching = rpc.watch(jobId, { token }, { onMessage: () => opened() });
+      await snapshot;
+      await stream.until('the snapshot', (m) => m.length >= 1);
+
+      // The same job id, from another deployment: a final JobCancelled that would end the watch.
+      const [, cancelled] = startedThenCancelled(jobId, tenant);
+      await publishJobEvents(pool, standInDeployment().as('matchmaker').origin, [cancelled!]);
+      // This deployment, but not published by the matchmaker: a JobSucceeded.
+      const succeeded = {
+        aggregateId: jobId,
+        aggregateVersion: 9,
+        event: {
+          type: 'JobSucceeded' as const,
+          jobId,
+          clientId: tenant,
+          placement: undefined,
+          usage: undefined,
+        },
+      };
+      await publishJobEvents(pool, deployment.as('pricing').origin, [succeeded]);
+      // Then the real ones, after them on the job's partition.
+      await publishStartedThenCancelled(pool, jobId, tenant, matchmaker);
+
+      const expected = [
+        ['Snapshot', 'SUBMITTED', 5, false],
+        ['JobStarted', 'RUNNING', 60, false],
+        ['JobCancelled', 'CANCELLED', 100, true],
+      ];
+      const { messages, error } = await watching;
+      expect(error).toBeUndefined();
+      expect(
+        messages.map((m) => [
+          m.eventType,
+          commonV1.jobStateToJSON(m.state).replace('JOB_STATE_', ''),
+          m.progressPercent,
+          m.final,
+        ]),
+      ).toEqual(expected);
+      const seen = await stream.until('the final event', (m) => m.some((x) => x.final));
+      expect(seen.map((m) => [m.eventType, m.state, m.progressPercent, m.final])).toEqual(expected);
+
+      // Each forged event counted once, by reason, on the watcher's group.
+      const want = {
+        'starminer.job.v1/foreign_deployment': 1,
+        'starminer.job.v1/wrong_producer': 1,
+      };
+      const delta = async () => {
+        const now = await refusedEvents(base, watchGroup);
+        return Object.fromEntries(
+          Object.entries(now)
+            .map(([k, v]) => [k, v - (refusedBefore[k] ?? 0)] as const)
+            .filter(([, v]) => v !== 0),
+        );
+      };
+      const counted = await waitUntil('the refused events counted', async () => {
+        const d = await delta();
+        return Object.entries(want).every(([k, v]) => (d[k] ?? 0) >= v) ? d : undefined;
+      });
+      expect(counted).toEqual(want);
+    } finally {
+      rpc.close();
+      await stream.cancel();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { ContractFactory, JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { Pool } from 'pg';
 import { commonV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, standInDeployment, waitUntil } from '@starminer/testing';
 import { compile } from '../../../contracts/scripts/compile';
 import { loadConfig } from '../src/config';
 import { JobIndex } from '../src/infra/job-index';
@@ -23,6 +23,8 @@ import { publishStartedThenCancelled } from './support/job-events';
 
 const DOMAIN = 'gateway-grpc.test';
 const schema = `gwg_${randomUUID().slice(0, 8)}`;
+/** The gateway's deployment: the job events it shows are its matchmaker's. */
+const deployment = standInDeployment();
 let svc: RunningService;
 let base: string;
 let rpc: GrpcJobClient;
@@ -34,10 +36,11 @@ const sdTemplate = (parameters: unknown) => ({
 
 beforeAll(async () => {
   const config = loadConfig({
+    ...stackEnv(),
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: schema,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    DEPLOYMENTS_FILE: deployment.file,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
@@ -201,7 +204,12 @@ describe('gRPC JobService', () => {
     const snapshot = new Promise<void>((resolve) => (opened = resolve));
     const watching = rpc.watch(jobId, { token: tokenA }, { onMessage: () => opened() });
     await snapshot;
-    await publishStartedThenCancelled(pool, jobId, a.address.toLowerCase());
+    await publishStartedThenCancelled(
+      pool,
+      jobId,
+      a.address.toLowerCase(),
+      deployment.as('matchmaker').origin,
+    );
     const { messages, error } = await watching;
     expect(error).toBeUndefined();
     expect(

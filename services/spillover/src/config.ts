@@ -4,8 +4,9 @@ import {
   type ConfigOf,
   consumerGroup,
   defineConfig,
+  deploymentsFile,
   int,
-  kafkaBrokers,
+  kafkaConfigSchema,
   oneOf,
   serviceConfigSchema,
   str,
@@ -13,11 +14,21 @@ import {
 
 const schema = {
   ...serviceConfigSchema({ service: 'spillover', httpPort: 8085, grpcPort: 9095 }),
-  KAFKA_BROKERS: kafkaBrokers(),
-  /** Consumer group of spillover's consumer of job, node and market events. */
+  /** Brokers, the deployment's topic prefix and spillover's SASL principal. */
+  ...kafkaConfigSchema(),
+  /**
+   * Consumer group of spillover's consumer of job, node and market events: a logical name, put
+   * under KAFKA_TOPIC_PREFIX by the bus.
+   */
   KAFKA_GROUP_ID: consumerGroup('spillover'),
   /** A new group reads the topics from their beginning (history) or only from now on. */
   KAFKA_FROM_BEGINNING: oneOf(['true', 'false'], 'true'),
+  /**
+   * The deployment spillover belongs to (chain id and contracts): its proposals are stamped with
+   * it, and only events of it are read into the routing model.
+   */
+  DEPLOYMENTS_FILE: deploymentsFile(),
+  /** Regions served (and their latency matrix): node and price events of other regions are dropped. */
   REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
   /**
    * Regions whose API server spillover probes: each needs KUBECONFIG_<REGION>. Regions of the

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { backgroundRuntimeProviders } from '@starminer/service-kit';
+import { Inject, Module } from '@nestjs/common';
+import { backgroundRuntimeProviders, Metrics } from '@starminer/service-kit';
 import { type SpilloverConfig } from './config';
 import { SpilloverRuntime } from './infra/spillover-runtime';
 
@@ -13,4 +13,12 @@ import { SpilloverRuntime } from './infra/spillover-runtime';
     (config: SpilloverConfig, pool, logger) => new SpilloverRuntime(config, pool, logger),
   ),
 })
-export class SpilloverModule {}
+export class SpilloverModule {
+  // Built before the application bootstraps, so before the runtime's consumer starts.
+  constructor(
+    @Inject(SpilloverRuntime) runtime: SpilloverRuntime,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    runtime.countRefusedOn(metrics);
+  }
+}

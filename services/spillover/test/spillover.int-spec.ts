@@ -190,7 +190,18 @@ describe('spillover across three regions', () => {
       `no region qualifies: ${name('us-east')} has no free ${H100_LABEL} for 1 GPU(s); ` +
         `${name('eu-west')} 78 ms > 50 ms budget; ${name('ap-south')} 215 ms > 50 ms budget`,
     );
-    const plan = await spill!.plan(interactive);
+    // The note is the matchmaker's record of spillover's decision; spillover's own plan is read
+    // separately, so wait for it to show the same decision before comparing it in full.
+    const plan = await waitUntil("spillover's plan to block the interactive job", async () => {
+      const p = await spill!.plan(interactive);
+      return p.jobs.some(
+        (j) =>
+          j.decision === spilloverV1.RoutingDecision.ROUTING_DECISION_BLOCKED &&
+          j.reason === held.routingNote,
+      )
+        ? p
+        : undefined;
+    });
     expect(plan.jobs).toEqual([
       expect.objectContaining({
         jobId: interactive,
@@ -261,7 +272,12 @@ describe('spillover across three regions', () => {
       // us-east is full, so the nearest with room is ap-south (140 ms from eu-west).
       expect(j.placement!.region).toBe(name('ap-south'));
     }
-    const plan = await spill!.plan();
+    // The moves are the matchmaker's; eu-west's reachability is spillover's plan, read apart.
+    const plan = await waitUntil("spillover's plan to show eu-west unreachable", async () => {
+      const p = await spill!.plan();
+      const eu = p.regions.find((r) => r.region === name('eu-west'));
+      return eu && !eu.reachable ? p : undefined;
+    });
     expect(plan.regions.find((r) => r.region === name('eu-west'))?.reachable).toBe(false);
     // Nothing was recorded for the jobs running in eu-west while it was away.
     const during = await store.typeCounts();

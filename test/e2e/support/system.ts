@@ -1,8 +1,9 @@
 // The whole StarMiner system for one e2e test file: a fresh contract deployment on the stack's
 // anvil, a staked provider of the run's own with kwok GPU nodes joined to one shared region, and
 // all seven services started from their builds (`node services/<name>/dist/main.js`) with
-// schemas, consumer groups and a job namespace of the run's own. Nothing of another run is
-// touched: the registry manages only the run's nodes (label selector), the matchmaker only its
+// schemas, consumer groups and a job namespace of the run's own, in this file's Kafka namespace
+// (stackEnv's KAFKA_TOPIC_PREFIX) and the fresh deployment (DEPLOYMENTS_FILE). Nothing of another
+// run is touched: the registry manages only the run's nodes (label selector), the matchmaker only its
 // namespace, and every client wallet funded here transacts only on this run's contracts.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -184,6 +185,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         `quoteValiditySeconds: ${o.quoteValiditySeconds ?? 300}`,
       ),
   );
+  // stackEnv carries the stack's Kafka brokers and credentials and this file's topic prefix: every
+  // service of the run lives in the file's Kafka namespace.
   const base = (name: ServiceName) => ({
     ...stackEnv(),
     HTTP_PORT: '0',
@@ -191,7 +194,6 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     LOG_LEVEL: 'info',
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: schemas[name],
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: rpc,
     DEPLOYMENTS_FILE: protocol.deploymentsFile,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
@@ -323,7 +325,7 @@ async function deleteNamespace(kubeconfig: string, name: string): Promise<void> 
 
 /**
  * Waits until pricing quotes within the matchmaker's 5 s deadline. Ready means started; a fresh
- * pricing first replays the market topic (every run's signals), and until it has caught up a
+ * pricing first replays the market topic of the file's namespace, and until it has caught up a
  * quote can take longer, which the matchmaker reports as unavailable.
  */
 async function pricingAnswersQuotes(address: string, region: string): Promise<void> {

@@ -1,5 +1,14 @@
 import { type Pool } from 'pg';
-import { EventConsumer, KafkaJsBus, Topics, jobEvents, type JobEvent } from '@starminer/eventing';
+import {
+  type DropReason,
+  EventConsumer,
+  type EventScope,
+  type KafkaJsBus,
+  type Logger,
+  Topics,
+  jobEvents,
+  type JobEvent,
+} from '@starminer/eventing';
 import { type ReadinessCheck } from '@starminer/service-kit';
 import { STATE_AFTER_EVENT, type JobStateName } from '../domain/job-progress';
 
@@ -12,19 +21,35 @@ export interface JobUpdate {
 
 /**
  * Consumes `starminer.job.v1` with this replica's own consumer group (EventConsumer: inbox,
- * dead-letter, readiness) and fans each job event out to the streams watching that job.
+ * dead-letter, readiness) and fans each job event out to the streams watching that job. Only the
+ * gateway's deployment's job events, each from its owning service, reach a watch: an event of
+ * another deployment or producer for the same job id is dropped (and reported to `onRefused`).
  */
 export class JobWatchHub {
   private readonly watchers = new Map<string, Set<(u: JobUpdate) => void>>();
   private readonly consumer: EventConsumer<JobEvent>;
+  private readonly bus: KafkaJsBus;
 
-  constructor(opts: { pool: Pool; schema: string; brokers: string[]; groupId: string }) {
+  constructor(opts: {
+    pool: Pool;
+    schema: string;
+    /** The gateway's bus (in its deployment's namespace); the hub closes it when it stops. */
+    bus: KafkaJsBus;
+    groupId: string;
+    scope: EventScope;
+    onRefused?: (refused: { topic: string; reason: DropReason }) => void;
+    logger?: Logger;
+  }) {
+    this.bus = opts.bus;
     this.consumer = new EventConsumer<JobEvent>({
-      bus: new KafkaJsBus({ clientId: opts.groupId, brokers: opts.brokers }),
+      bus: opts.bus,
       pool: opts.pool,
       schema: opts.schema,
       groupId: opts.groupId,
       topics: [Topics.job],
+      scope: opts.scope,
+      onRefused: opts.onRefused,
+      logger: opts.logger,
       // A watcher fans out what happens from now on; a new replica need not replay history.
       fromBeginning: false,
       registry: jobEvents,
@@ -48,8 +73,9 @@ export class JobWatchHub {
     return this.consumer.start();
   }
 
-  stop(): Promise<void> {
-    return this.consumer.stop();
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    await this.bus.close().catch(() => undefined);
   }
 
   readiness(): ReadinessCheck {

@@ -209,3 +209,68 @@ export async function createApiKey(
   if (res.status !== 201) throw new Error(`key refused: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
 }
+
+/** One message of a job's SSE stream (GET /v1/jobs/{id}/events). */
+export interface SseMessage {
+  eventType: string;
+  state: string;
+  progressPercent: number;
+  occurredAt: string;
+  final: boolean;
+}
+
+/** Reads a job's SSE stream message by message (the JSON of each `data:` line). */
+export class SseReader {
+  readonly messages: SseMessage[] = [];
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+  private buffer = '';
+  private ended = false;
+
+  constructor(res: Response) {
+    this.reader = res.body!.getReader();
+  }
+
+  /** Reads until `done` holds for the messages so far; throws if the stream ends before. */
+  async until(what: string, done: (messages: SseMessage[]) => boolean): Promise<SseMessage[]> {
+    while (!done(this.messages)) {
+      if (this.ended)
+        throw new Error(
+          `the SSE stream ended before ${what}: ${JSON.stringify(this.messages.map((m) => m.eventType))}`,
+        );
+      const { value, done: ended } = await this.reader.read();
+      if (ended) this.ended = true;
+      else this.buffer += this.decoder.decode(value, { stream: true });
+      for (let end = this.buffer.indexOf('\n\n'); end >= 0; end = this.buffer.indexOf('\n\n')) {
+        const block = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + 2);
+        const data = block.split('\n').find((l) => l.startsWith('data: '));
+        if (data) this.messages.push(JSON.parse(data.slice('data: '.length)) as SseMessage);
+      }
+    }
+    return this.messages;
+  }
+
+  async cancel(): Promise<void> {
+    await this.reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * `starminer_events_refused_total` of one consumer group on a service's /metrics, by
+ * `topic/reason` (e.g. `starminer.job.v1/foreign_deployment`).
+ */
+export async function refusedEvents(base: string, group: string): Promise<Record<string, number>> {
+  const res = await fetch(`${base}/metrics`);
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+  const out: Record<string, number> = {};
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^starminer_events_refused_total\{([^}]*)\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries(
+      [...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k!, v!]),
+    );
+    if (labels.group === group) out[`${labels.topic}/${labels.reason}`] = Number(m[2]);
+  }
+  return out;
+}

@@ -1,11 +1,18 @@
 import { type Pool } from 'pg';
-import { jobEvents, type JobEvent, OutboxPublisher, withTransaction } from '@starminer/eventing';
+import {
+  type EventOrigin,
+  jobEvents,
+  type JobEvent,
+  OutboxPublisher,
+  withTransaction,
+} from '@starminer/eventing';
 import { type ProposalPublisher } from '../app/ports';
 
 /**
  * JobRerouteProposed through spillover's outbox (the relay publishes it on starminer.job.v1,
  * keyed by the job id so it sits in order with the job's own events). Spillover keeps no stream
- * of its own: the aggregate version is left 0, the job's version belongs to the matchmaker.
+ * of its own: the aggregate version is left 0, the job's version belongs to the matchmaker. The
+ * envelopes carry `origin`: spillover's deployment, and 'spillover', the type's catalogue producer.
  */
 export class OutboxProposals implements ProposalPublisher {
   private readonly outbox: OutboxPublisher<JobEvent>;
@@ -13,8 +20,9 @@ export class OutboxProposals implements ProposalPublisher {
   constructor(
     private readonly pool: Pool,
     schema: string,
+    origin: EventOrigin,
   ) {
-    this.outbox = new OutboxPublisher(schema, jobEvents);
+    this.outbox = new OutboxPublisher(schema, jobEvents, origin);
   }
 
   async proposed(p: Parameters<ProposalPublisher['proposed']>[0]): Promise<void> {

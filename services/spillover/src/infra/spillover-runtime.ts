@@ -1,5 +1,8 @@
 import { type Pool } from 'pg';
+import { readDeployments } from '@starminer/chain';
 import {
+  catalogueTopics,
+  deploymentScope,
   EventConsumer,
   EventRegistry,
   jobEvents,
@@ -8,9 +11,17 @@ import {
   nodeEvents,
   OutboxRelay,
   Topics,
+  type DeploymentScope,
+  type DropReason,
   type Producer,
 } from '@starminer/eventing';
-import { type JsonLogger, type ReadinessCheck, readRegionsFile } from '@starminer/service-kit';
+import {
+  type JsonLogger,
+  kafkaBusOptions,
+  type Metrics,
+  type ReadinessCheck,
+  readRegionsFile,
+} from '@starminer/service-kit';
 import { PlanRoutingHandler } from '../app/plan-routing/plan-routing.handler';
 import {
   type ConsumedEvent,
@@ -27,11 +38,20 @@ import { migrateRoutingTables } from './postgres/routing-tables';
  * Wires spillover: the consumer of job, node and market events into its read model, the outbox
  * relay (JobRerouteProposed), the probe of each region's API server, and the planning loop (every
  * PLAN_MS, and soon after any event or reachability change).
+ *
+ * It belongs to one deployment (DEPLOYMENTS_FILE): its proposals are stamped with it, and its
+ * consumer reads only that deployment's events, each from its owning service, node and price
+ * events only of the regions of REGIONS_FILE. Anything else is dropped before it reaches the read
+ * model, and counted on `starminer_events_refused_total`.
  */
 export class SpilloverRuntime {
   readonly planner: PlanRoutingHandler;
   readonly probe: RegionProbe;
   readonly regions: string[];
+  /** The deployment spillover serves: the origin of its proposals and what it accepts. */
+  readonly deployment: DeploymentScope;
+  /** Counts a refused event (the service's Metrics, once the module has handed them over). */
+  private countRefused: (refused: { topic: string; reason: DropReason }) => void = () => undefined;
   private readonly bus: KafkaJsBus;
   private readonly consumer: EventConsumer<ConsumedEvent>;
   private readonly matchmaker: GrpcMatchmaker;
@@ -50,6 +70,10 @@ export class SpilloverRuntime {
     const schema = config.DATABASE_SCHEMA;
     const matrix = readRegionsFile(config.REGIONS_FILE);
     this.regions = matrix.regions;
+    this.deployment = deploymentScope(readDeployments(config.DEPLOYMENTS_FILE), {
+      service: 'spillover',
+      regions: matrix.regions,
+    });
     const repo = new RoutingRepository(pool, schema);
     this.probe = new RegionProbe(
       config.kubeconfigs,
@@ -67,17 +91,13 @@ export class SpilloverRuntime {
       matrix,
       this.probe,
       this.matchmaker,
-      new OutboxProposals(pool, schema),
+      new OutboxProposals(pool, schema, this.deployment.origin),
       { now: () => new Date() },
       logger,
       config.SPILL_AFTER_SECONDS * 1000,
     );
     const project = new ProjectEventsHandler(repo, () => this.kick());
-    this.bus = new KafkaJsBus({
-      clientId: `spillover-${config.KAFKA_GROUP_ID}`,
-      brokers: config.KAFKA_BROKERS.split(','),
-      logger,
-    });
+    this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'spillover'), logger });
     this.consumer = new EventConsumer<ConsumedEvent>({
       bus: this.bus,
       pool,
@@ -85,10 +105,17 @@ export class SpilloverRuntime {
       groupId: config.KAFKA_GROUP_ID,
       topics: [Topics.job, Topics.node, Topics.market],
       registry: new EventRegistry().include(jobEvents).include(nodeEvents).include(marketEvents),
+      scope: this.deployment.scope,
+      onRefused: (refused) => this.countRefused(refused),
       handler: (env, tx) => project.apply(env, tx),
       fromBeginning: config.KAFKA_FROM_BEGINNING === 'true',
       logger,
     });
+  }
+
+  /** Counts the events the consumer refuses on `metrics` (starminer_events_refused_total). */
+  countRefusedOn(metrics: Metrics): void {
+    this.countRefused = metrics.countRefused(this.config.KAFKA_GROUP_ID);
   }
 
   readiness(): ReadinessCheck[] {
@@ -101,11 +128,9 @@ export class SpilloverRuntime {
   }
 
   async start(): Promise<void> {
-    await this.bus.ensureTopics([
-      { topic: Topics.job },
-      { topic: Topics.node },
-      { topic: Topics.market },
-    ]);
+    // The deployment's namespace may start empty: the job topic, where the relay sends the
+    // proposals, must exist first (the consumer creates the topics it reads when it starts).
+    await this.bus.ensureTopics(catalogueTopics([Topics.job]));
     this.producer = this.bus.producer();
     await this.producer.connect();
     this.relay = new OutboxRelay({

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { Pool } from 'pg';
 import { spilloverV1 } from '@starminer/proto';
 import { JsonLogger, startService, type RunningService } from '@starminer/service-kit';
-import { requireStackVar, waitForStartup } from '@starminer/testing';
+import { requireStackVar, stackEnv, waitForStartup, type StandIn } from '@starminer/testing';
+import { harnessDeployment } from '../../../matchmaker/test/support/harness';
 import { loadConfig } from '../../src/config';
 import { spilloverService } from '../../src/service-definition';
 
@@ -33,6 +34,8 @@ export function writeLatencyMatrix(file: string, regionOf: (name: string) => str
 
 export interface Spillover {
   service: RunningService;
+  /** The deployment it runs in. */
+  deployment: StandIn;
   client: spilloverV1.SpilloverServiceClient;
   schema: string;
   pool: Pool;
@@ -40,23 +43,30 @@ export interface Spillover {
   stop(): Promise<void>;
 }
 
-/** Starts spillover in this process with its own schema and consumer group. */
+/**
+ * Starts spillover in this process, in this test file's Kafka namespace, with its own schema and
+ * consumer group, in `deployment` (default: the file's stand-in, the one the matchmaker harness's
+ * matchmakers run in and its EventPublishers publish in).
+ */
 export async function startSpillover(opts: {
   runId: string;
   matchmakerAddress: string;
   /** REGIONS_FILE, STARMINER_REGIONS and KUBECONFIG_<REGION> of the test's regions. */
   regionsEnv: Record<string, string>;
   extraEnv?: Record<string, string>;
+  deployment?: StandIn;
 }): Promise<Spillover> {
   const schema = `spill_${opts.runId.replace(/-/g, '_')}`;
+  const deployment = opts.deployment ?? harnessDeployment();
   const config = loadConfig({
+    ...stackEnv(),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: schema,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     KAFKA_GROUP_ID: `spillover-${opts.runId}`,
-    // Only what happens from now on: history of other suites on the shared topics is not ours.
+    DEPLOYMENTS_FILE: deployment.file,
+    // Only what happens from now on: the file's topics may hold what its earlier tests published.
     KAFKA_FROM_BEGINNING: 'false',
     MATCHMAKER_GRPC_URL: opts.matchmakerAddress,
     PLAN_MS: '300',
@@ -88,6 +98,7 @@ export async function startSpillover(opts: {
   );
   return {
     service,
+    deployment,
     client,
     schema,
     pool,

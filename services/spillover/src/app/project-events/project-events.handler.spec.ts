@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Tx } from '@starminer/eventing';
+import { jobEvents, type EventEnvelope, type Tx } from '@starminer/eventing';
 import { type RoutingRepository } from '../../infra/postgres/routing-repository';
 import { type ConsumedEvent, ProjectEventsHandler } from './project-events.handler';
 
@@ -6,6 +6,9 @@ const tx = {} as Tx;
 const env = (event: ConsumedEvent, version: number): EventEnvelope<ConsumedEvent> => ({
   eventId: `e-${version}`,
   type: event.type,
+  deploymentId: '31337:0x00000000000000000000000000000000000000e5',
+  // As the catalogue's owner of the type publishes it (the matchmaker; spillover its proposals).
+  producer: jobEvents.definition(event.type).producer,
   schemaVersion: 1,
   aggregateId: 'job-1',
   aggregateVersion: version,
