@@ -13,7 +13,12 @@ export const PROVIDER_ACCOUNTS = [6, 7, 8];
 /** A dev account the deploy command granted AGPU to; it funds the providers' stake. */
 const TREASURY_ACCOUNT = 10;
 
-export async function onboardProviders(d: Deployments, chain: JsonRpcProvider): Promise<string[]> {
+/** Registers and stakes the providers on `d`, then joins their nodes to it (`deploymentsFile` is d's file). */
+export async function onboardProviders(
+  d: Deployments,
+  deploymentsFile: string,
+  chain: JsonRpcProvider,
+): Promise<string[]> {
   const funder = connectContracts(d, new NonceManager(devWallet(TREASURY_ACCOUNT, chain)));
   const minStake = BigInt(d.parameters.minStake);
   const lines: string[] = [];
@@ -54,6 +59,8 @@ export async function onboardProviders(d: Deployments, chain: JsonRpcProvider): 
           node.metadata!.name!,
           '--kubeconfig',
           regionKubeconfig(region),
+          '--deployments',
+          deploymentsFile,
           '--json',
         ],
         { env: { ...process.env, STARMINER_PROVIDER_KEY: devWallet(index).privateKey } },

@@ -18,6 +18,17 @@ const runDir = stackRunDir();
 const deploymentsFile = path.join(runDir, 'deployments.json');
 const GATEWAY_URL = process.env.STARMINER_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 
+/** The demo services' schemas: each service's default (its name, '-' as '_'). */
+const DEMO_SCHEMAS = [
+  'chain_indexer',
+  'registry',
+  'pricing',
+  'reputation',
+  'matchmaker',
+  'spillover',
+  'gateway',
+];
+
 function step(msg: string): void {
   console.log(`\n== ${msg}`);
 }
@@ -36,16 +47,18 @@ function deployContracts(): void {
 }
 
 /**
- * Each run deploys a fresh contract set, so services still running from an earlier run (which
- * know the old addresses) are stopped, and the chain-indexer's mirror of the old set (with its
- * cursor, which a reorg of the dev chain may have left behind) is dropped: it re-reads from the
- * new deployment block (docs/chain-indexer.md, "Operating it").
+ * Each run deploys a fresh contract set: a new deployment. Services still running from an earlier
+ * run (which belong to the old one) are stopped, and every service's schema is dropped, so the new
+ * deployment starts from nothing: its read models hold no node, provider, price or job of the old
+ * contract set, and the chain-indexer reads from the new deployment block (docs/chain-indexer.md,
+ * "Operating it"). The demo's topics keep the old deployment's events, which its consumers now
+ * refuse as another deployment's.
  */
 async function freshServiceState(): Promise<void> {
   execFileSync('bash', [path.join(root, 'deploy/local/services.sh'), 'stop'], { stdio: 'inherit' });
   const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
   try {
-    await pool.query('DROP SCHEMA IF EXISTS chain_indexer CASCADE');
+    for (const schema of DEMO_SCHEMAS) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   } finally {
     await pool.end();
   }
@@ -67,7 +80,7 @@ async function onboard(): Promise<string[]> {
   step('providers register and stake on chain; node operators join their GPU nodes');
   const chain = rpcProvider(requireStackVar('CHAIN_RPC_URL'));
   try {
-    const lines = await onboardProviders(readDeployments(deploymentsFile), chain);
+    const lines = await onboardProviders(readDeployments(deploymentsFile), deploymentsFile, chain);
     for (const line of lines) console.log(`  ${line}`);
     return lines;
   } finally {

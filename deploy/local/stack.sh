@@ -32,7 +32,8 @@ case "$cmd" in
     for c in "${components[@]}"; do bash "$(script_of "$c")" start; done
     echo
     echo "StarMiner local stack is up. Endpoints ($(run_dir)/stack.env):"
-    sed 's/^/  /' "$(run_dir)/stack.env"
+    # The Kafka admin password stays in the file (mode 600), not on the terminal.
+    sed -E 's/^(KAFKA_PASSWORD=).*/\1(hidden: see the file)/; s/^/  /' "$(run_dir)/stack.env"
     ;;
   down)
     # Services first: they hold connections to everything below them.

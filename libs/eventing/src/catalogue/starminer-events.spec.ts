@@ -22,6 +22,8 @@ function envelopeOf(event: StarminerEvent): EventEnvelope<StarminerEvent> {
     correlationId: 'r',
     traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     tracestate: 'vendor=1',
+    deploymentId: '31337:0x5fbdb2315678afecb367f032d93f642f64180aa3',
+    producer: 'matchmaker',
     event,
   };
 }
@@ -38,6 +40,17 @@ describe('the StarMiner event catalogue', () => {
     expect(registry.topics()).toEqual(Object.values(Topics).sort());
   });
 
+  it('names the one service that publishes each event type', () => {
+    expect(registry.definition('JobFailed').producer).toBe('matchmaker');
+    expect(registry.definition('JobRerouteProposed').producer).toBe('spillover');
+    expect(registry.definition('NodeQuarantined').producer).toBe('registry');
+    expect(registry.definition('ProviderActivated').producer).toBe('registry');
+    expect(registry.definition('PriceUpdated').producer).toBe('pricing');
+    expect(registry.definition('ReputationUpdated').producer).toBe('reputation');
+    expect(registry.definition('Slashed').producer).toBe('chain-indexer');
+    expect(registry.definition('ChainReorged').producer).toBe('chain-indexer');
+  });
+
   it('round-trips an event through the envelope as a discriminated union member', () => {
     const failed: JobEvent = {
       ...eventsV1.JobFailed.fromPartial({
@@ -50,11 +63,34 @@ describe('the StarMiner event catalogue', () => {
       type: 'JobFailed',
     };
     const decoded = decodeEnvelope(registry, encodeEnvelope(registry, envelopeOf(failed)));
+    // Deployment and producer included: consumers check them before anything else.
     expect(decoded).toEqual(envelopeOf(failed));
     const e = decoded.event;
     // Narrowing on `type` gives the generated message's fields.
     if (e.type !== 'JobFailed') throw new Error('wrong type');
     expect(e.usage?.cost?.baseUnits).toBe('1500000000000000000');
+  });
+
+  it('reads an envelope written before deployments were recorded with no deployment or producer', () => {
+    const queued = {
+      ...eventsV1.JobQueued.fromPartial({ jobId: 'job-0' }),
+      type: 'JobQueued' as const,
+    };
+    const { schemaVersion, payload } = jobEvents.encode(queued);
+    const old = eventsV1.Envelope.encode(
+      eventsV1.Envelope.fromPartial({
+        eventId: 'old-1',
+        type: 'JobQueued',
+        schemaVersion,
+        payload: Buffer.from(payload),
+      }),
+    ).finish();
+    expect(decodeEnvelope(registry, old)).toMatchObject({
+      eventId: 'old-1',
+      deploymentId: '',
+      producer: '',
+      event: { type: 'JobQueued', jobId: 'job-0' },
+    });
   });
 
   it('rejects bytes that are not an envelope, and unknown types, as non-retryable', () => {
@@ -75,6 +111,7 @@ describe('the StarMiner event catalogue', () => {
     // Version 2 of a test event: `reason` became mandatory, defaulted for version-1 events.
     const v2 = new EventRegistry().register('JobExpired', eventsV1.JobExpired, {
       topic: Topics.job,
+      producer: 'matchmaker',
       schemaVersion: 2,
       upcasters: {
         1: (e) => ({

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   Kafka,
   logLevel,
@@ -34,6 +35,8 @@ export interface KafkaBusConfig {
   topicPrefix?: string;
   /** Authenticate as this principal (the broker's ACLs say what it may read and write). */
   sasl?: KafkaSasl;
+  /** TLS to the brokers; `caFile` (PEM) replaces the system's CAs for verifying them. */
+  tls?: { caFile?: string };
   logger?: Logger;
 }
 
@@ -65,6 +68,9 @@ export class KafkaJsBus implements EventBus {
       logLevel: logLevel.WARN,
       logCreator: logCreator(this.logger),
       ...(config.sasl ? { sasl: config.sasl as SASLOptions } : {}),
+      ...(config.tls
+        ? { ssl: config.tls.caFile ? { ca: [readFileSync(config.tls.caFile, 'utf8')] } : true }
+        : {}),
     };
     this.kafka = new Kafka(kafkaConfig);
   }

@@ -84,6 +84,9 @@ export function kafkaConfigSchema() {
     ),
     KAFKA_USERNAME: optionalText({ accepted: "the service's SASL principal on the broker" }),
     KAFKA_PASSWORD: optionalText({ accepted: 'its SASL password', secret: true }),
+    /** TLS to the brokers (production: SASL_SSL listeners), verified against KAFKA_TLS_CA_FILE or the system's CAs. */
+    KAFKA_TLS: oneOf(['true', 'false'] as const, 'false'),
+    KAFKA_TLS_CA_FILE: optionalText({ accepted: "path of the brokers' CA certificate (PEM)" }),
   };
 }
 
@@ -94,6 +97,8 @@ export interface KafkaConnectionConfig {
   KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   KAFKA_USERNAME: string;
   KAFKA_PASSWORD: string;
+  KAFKA_TLS: 'true' | 'false';
+  KAFKA_TLS_CA_FILE: string;
 }
 
 /** Options of the service's Kafka bus (`new KafkaJsBus(kafkaBusOptions(config, 'pricing'))`). */
@@ -103,6 +108,9 @@ export function kafkaBusOptions(config: KafkaConnectionConfig, clientId: string)
     clientId,
     brokers: config.KAFKA_BROKERS.split(','),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    ...(config.KAFKA_TLS === 'true'
+      ? { tls: config.KAFKA_TLS_CA_FILE ? { caFile: config.KAFKA_TLS_CA_FILE } : {} }
+      : {}),
     ...(mechanism === 'none'
       ? {}
       : {
