@@ -29,6 +29,7 @@ import {
   deployFreshProtocol,
   requireStackVar,
   waitUntil,
+  withScopes,
   type PrivateKwokRegion,
 } from '@starminer/testing';
 import { call, startMatchmaker } from '../services/matchmaker/test/support/harness';
@@ -98,6 +99,9 @@ async function main(): Promise<void> {
     mm = await startMatchmaker({
       pricingAddress: services.pricingGrpc,
       runId: `mmb-${run}`,
+      // The fresh contracts' deployment, the one the real services publish in; the services and
+      // the matchmaker share this process's Kafka namespace (stackEnv's KAFKA_TOPIC_PREFIX).
+      deployment: withScopes(protocol.deployments, protocol.deploymentsFile),
       extraEnv: {
         STARMINER_REGIONS: REGION,
         KUBECONFIG_AP_SOUTH: region.kubeconfig,

@@ -4,8 +4,9 @@ import {
   type ConfigOf,
   consumerGroup,
   defineConfig,
+  deploymentsFile,
   int,
-  kafkaBrokers,
+  kafkaConfigSchema,
   oneOf,
   serviceConfigSchema,
   str,
@@ -13,9 +14,19 @@ import {
 
 const schema = {
   ...serviceConfigSchema({ service: 'matchmaker', httpPort: 8081, grpcPort: 9091 }),
-  KAFKA_BROKERS: kafkaBrokers(),
-  /** Consumer group of the matchmaker's Kafka consumers (tests give each run its own). */
+  /** Brokers, the deployment's topic prefix and the matchmaker's SASL principal. */
+  ...kafkaConfigSchema(),
+  /**
+   * Consumer group of the matchmaker's Kafka consumers (tests give each run its own): a logical
+   * name, put under KAFKA_TOPIC_PREFIX by the bus.
+   */
   KAFKA_GROUP_ID: consumerGroup('matchmaker'),
+  /**
+   * The deployment the matchmaker belongs to (chain id and contracts): its events are stamped with
+   * it, and only events of it (chain events only from its contracts) are applied.
+   */
+  DEPLOYMENTS_FILE: deploymentsFile(),
+  /** Regions served (and their latency matrix): node and price events of other regions are dropped. */
   REGIONS_FILE: str({ describe: 'path of the regions file (regions and latency matrix)' }),
   /** Regions to dispatch to: each needs KUBECONFIG_<REGION> (us-east -> KUBECONFIG_US_EAST). */
   STARMINER_REGIONS: str({

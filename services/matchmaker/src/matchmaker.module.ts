@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { backgroundRuntimeProviders } from '@starminer/service-kit';
+import { Inject, Module } from '@nestjs/common';
+import { backgroundRuntimeProviders, Metrics } from '@starminer/service-kit';
 import { type MatchmakerConfig } from './config';
 import { MatchmakerRuntime } from './infra/runtime';
 
@@ -13,4 +13,12 @@ import { MatchmakerRuntime } from './infra/runtime';
     (config: MatchmakerConfig, pool, logger) => new MatchmakerRuntime(config, pool, logger),
   ),
 })
-export class MatchmakerModule {}
+export class MatchmakerModule {
+  // Built before the application bootstraps, so before the runtime's consumer starts.
+  constructor(
+    @Inject(MatchmakerRuntime) runtime: MatchmakerRuntime,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    runtime.countRefusedOn(metrics);
+  }
+}

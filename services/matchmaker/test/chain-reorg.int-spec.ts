@@ -96,10 +96,12 @@ describe('chain reorgs', () => {
     await waitState(waiting.jobId, commonV1.JobState.JOB_STATE_QUEUED);
     await waitState(running.jobId, commonV1.JobState.JOB_STATE_RUNNING);
 
-    await events.publish('31337', [
+    // As the chain-indexer of this deployment reports it: a reorg of the deployment's chain.
+    const chainId = String(events.deployment.deployments.chainId);
+    await events.publish(chainId, [
       {
         type: 'ChainReorged',
-        chainId: '31337',
+        chainId,
         commonAncestorNumber: '10',
         commonAncestorHash: '0xa',
         oldHeadNumber: '12',

@@ -4,7 +4,7 @@ import { type EventPublisher, type Matchmaker } from './support/harness';
 import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
   type EventStoreProbe,
-  kubeJobsPerJob,
+  kubeJobsOnceListed,
   type PrivateRegions,
   submitFunded,
   submitRequest,
@@ -74,5 +74,6 @@ it('keeps matching and running other regions while one API server hangs', async 
     { timeoutMs: 90_000 },
   );
   expect((await probe.typeCounts()).get(held)).toMatchObject({ JobDispatched: 1, JobSucceeded: 1 });
-  expect((await kubeJobsPerJob(regions.regions, mm!.namespace)).get(held)).toHaveLength(1);
+  const perJob = await kubeJobsOnceListed(regions.regions, mm!.namespace, [held]);
+  expect(perJob.get(held)).toHaveLength(1);
 });

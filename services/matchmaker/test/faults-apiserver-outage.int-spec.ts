@@ -6,7 +6,7 @@ import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
   type EventStoreProbe,
   getJob,
-  kubeJobsPerJob,
+  kubeJobsOnceListed,
   type PrivateRegions,
   submitFunded,
   submitRequest,
@@ -80,7 +80,15 @@ it('keeps running jobs through an API-server outage and reconciles them when it 
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(seenSynced.filter(Boolean)).toEqual([]);
-  expect((await probe.state(during)).status).toBe('Queued');
+  // Its funding applied (Funded and Queued are one transaction), and it waits: not placed.
+  const duringStatus = await waitUntil(
+    'the funding of the job submitted during the outage',
+    async () => {
+      const s = (await probe.state(during)).status;
+      return s === 'Submitted' || s === 'Quoted' ? undefined : s;
+    },
+  );
+  expect(duringStatus).toBe('Queued');
   const versionsDuring = await probe.typeCounts();
   for (const id of [long, short]) expect(versionsDuring.get(id)).toEqual(versionsBefore.get(id));
   const kubeCheck = mm!.runtime.readiness().find((c) => c.name === 'kubernetes')!;
@@ -109,6 +117,6 @@ it('keeps running jobs through an API-server outage and reconciles them when it 
   }
   const terminal = await probe.terminalCounts();
   for (const id of [long, short, during]) expect(terminal.get(id)).toBe(1);
-  const perJob = await kubeJobsPerJob(regions.regions, mm!.namespace);
+  const perJob = await kubeJobsOnceListed(regions.regions, mm!.namespace, [long, short, during]);
   for (const id of [long, short, during]) expect(perJob.get(id)).toHaveLength(1);
 });

@@ -45,7 +45,7 @@ const region = () => regions.regions[0]!;
 
 /** Waits until the job runs (attempt `attempt`) and has run for a few seconds; returns its node. */
 async function runningOn(jobId: string, attempt: number): Promise<string> {
-  await waitUntil(
+  return waitUntil(
     `job ${jobId} running attempt ${attempt}`,
     async () => {
       const s = await probe.state(jobId);
@@ -53,12 +53,11 @@ async function runningOn(jobId: string, attempt: number): Promise<string> {
         s.attempt === attempt &&
         s.startedAt &&
         Date.now() - Date.parse(s.startedAt) > 3_000
-        ? true
+        ? s.placement!.node
         : undefined;
     },
     { timeoutMs: 90_000 },
   );
-  return (await probe.state(jobId)).placement!.node;
 }
 
 it('requeues a job once onto another node when its node is deleted, and charges the last attempt only', async () => {

@@ -8,7 +8,7 @@ import {
   type EventStoreProbe,
   getJob,
   kubeApis,
-  kubeJobsPerJob,
+  kubeJobsOnceListed,
   type PrivateRegions,
   submitFunded,
   submitRequest,
@@ -86,8 +86,10 @@ function labelledJob(name: string, jobId: string, node: string) {
 
 it('deletes a running Kubernetes Job whose job has ended, and leaves one of an unknown job', async () => {
   const ended = await submit('ended', 1, '2s');
-  await stateIs(ended, 'Succeeded');
-  const node = (await probe.state(ended)).placement!.node;
+  const node = await waitUntil(`job ${ended} Succeeded`, async () => {
+    const s = await probe.state(ended);
+    return s.status === 'Succeeded' ? s.placement!.node : undefined;
+  });
   const before = (await probe.typeCounts()).get(ended);
   const orphan = `sm-${ended}-9`;
   const stranger = `sm-${randomUUID()}-1`;
@@ -163,15 +165,17 @@ it('creates the Kubernetes Job of a Dispatched job again under the same name whe
   const j = await getJob(mm!.client, jobId);
   expect(j.attempt).toBe(1);
   expect((await probe.terminalCounts()).get(jobId)).toBe(1);
-  expect((await kubeJobsPerJob(regions.regions, mm!.namespace)).get(jobId)).toEqual([
+  expect((await kubeJobsOnceListed(regions.regions, mm!.namespace, [jobId])).get(jobId)).toEqual([
     `${region().region}/${kubeJobName(jobId, 1)}`,
   ]);
 });
 
 it('requeues a Running job once when its Kubernetes Job vanished, and charges the rerun only', async () => {
   const jobId = await submit('running', 4, '8s');
-  await stateIs(jobId, 'Running');
-  const first = (await probe.state(jobId)).placement!.node;
+  const first = await waitUntil(`job ${jobId} Running`, async () => {
+    const s = await probe.state(jobId);
+    return s.status === 'Running' ? s.placement!.node : undefined;
+  });
   await batch().deleteNamespacedJob({
     name: kubeJobName(jobId, 1),
     namespace: mm!.namespace,
@@ -191,7 +195,7 @@ it('requeues a Running job once when its Kubernetes Job vanished, and charges th
   const s = await probe.state(jobId);
   expect(s.excludedNodes).toEqual([first]);
   expect((await probe.terminalCounts()).get(jobId)).toBe(1);
-  expect((await kubeJobsPerJob(regions.regions, mm!.namespace)).get(jobId)).toEqual([
+  expect((await kubeJobsOnceListed(regions.regions, mm!.namespace, [jobId])).get(jobId)).toEqual([
     `${region().region}/${kubeJobName(jobId, 2)}`,
   ]);
 });

@@ -7,7 +7,7 @@ import { call, EventPublisher, startQuoteServer } from './support/harness';
 import { ChildMatchmaker } from './support/child-matchmaker';
 import {
   EventStoreProbe,
-  kubeJobsPerJob,
+  kubeJobsOnceListed,
   PrivateRegions,
   submitRequest,
   TERMINAL_STATES,
@@ -134,7 +134,11 @@ it('loses, duplicates and double-charges no job when the process is killed mid-r
     expect([s.id, terminal.get(s.id)]).toEqual([s.id, 1]);
     expect([s.id, types.get(s.id)!['JobDispatched']]).toEqual([s.id, 1]);
   }
-  const perJob = await kubeJobsPerJob(regions.regions, mm.namespace);
+  const perJob = await kubeJobsOnceListed(
+    regions.regions,
+    mm.namespace,
+    submitted.map((s) => s.id),
+  );
   expect([...perJob.keys()].sort()).toEqual(submitted.map((s) => s.id).sort());
   for (const [id, names] of perJob) expect([id, names.length]).toEqual([id, 1]);
 }, 300_000);

@@ -5,7 +5,7 @@ import { PrivateMatchmaker } from './support/private-matchmaker';
 import {
   type EventStoreProbe,
   kubeApis,
-  kubeJobsPerJob,
+  kubeJobsOnceListed,
   type PrivateRegions,
   submitFunded,
   submitRequest,
@@ -195,7 +195,7 @@ it('runs 500 mixed jobs over three regions without overcommitting a GPU', async 
 
   const terminal = await probe.terminalCounts();
   expect(ids.filter((id) => terminal.get(id) !== 1)).toEqual([]);
-  const perJob = await kubeJobsPerJob(regions.regions, mm!.namespace);
+  const perJob = await kubeJobsOnceListed(regions.regions, mm!.namespace, ids);
   expect([...perJob.keys()].sort()).toEqual([...ids].sort());
   expect([...perJob].filter(([, names]) => names.length !== 1)).toEqual([]);
 }, 600_000);

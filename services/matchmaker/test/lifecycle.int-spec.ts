@@ -134,10 +134,12 @@ describe('matchmaker lifecycle', () => {
       region: 'us-east',
       pool: expect.stringMatching(/^h100/),
     });
-    const kj = await batchApi('us-east').readNamespacedJob({
-      name: kubeJobName(job.jobId, 1),
-      namespace: mm.namespace,
-    });
+    // Read from the API server itself, waiting on its view rather than on the matchmaker's.
+    const kj = await waitUntil('its Kubernetes Job in us-east', () =>
+      batchApi('us-east')
+        .readNamespacedJob({ name: kubeJobName(job.jobId, 1), namespace: mm.namespace })
+        .catch(() => undefined),
+    );
     expect(kj.metadata!.labels).toMatchObject({
       'starminer.io/job-id': job.jobId,
       'starminer.io/tenant': `tenant-${runId}`,

@@ -170,15 +170,19 @@ it('survives a matchmaker restart mid-run without losing, duplicating or overcom
   expect(samples.length).toBeGreaterThan(3);
   expect(samples.flat()).toEqual([]);
 
-  // Exactly one Kubernetes Job per job, across the regions.
-  const perJob = new Map<string, number>();
-  for (const { batch } of cores()) {
-    const list = await batch.listNamespacedJob({ namespace: `mm-${runId}` });
-    for (const kj of list.items) {
-      const id = kj.metadata!.labels!['starminer.io/job-id']!;
-      perJob.set(id, (perJob.get(id) ?? 0) + 1);
+  // Exactly one Kubernetes Job per job, across the regions (once the API servers list one of
+  // each: waited on their view, not on the matchmaker's).
+  const perJob = await waitUntil('a Kubernetes Job of every job listed', async () => {
+    const counts = new Map<string, number>();
+    for (const { batch } of cores()) {
+      const list = await batch.listNamespacedJob({ namespace: `mm-${runId}` });
+      for (const kj of list.items) {
+        const id = kj.metadata!.labels!['starminer.io/job-id']!;
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
     }
-  }
+    return ids.every((id) => counts.has(id)) ? counts : undefined;
+  });
   expect([...perJob.keys()].sort()).toEqual([...ids].sort());
   expect([...perJob.values()].every((n) => n === 1)).toBe(true);
 });

@@ -14,6 +14,7 @@ import {
   type PrivateKwokRegion,
   requireStackVar,
   waitUntil,
+  withScopes,
   type FreshProtocol,
 } from '@starminer/testing';
 import { call, startMatchmaker, type Matchmaker } from './support/harness';
@@ -128,6 +129,16 @@ async function fund(job: matchmakerV1.Job): Promise<bigint> {
 const credits = async (address: string): Promise<bigint> =>
   connectContracts(protocol.deployments, protocol.provider).jobEscrow.credits(address);
 
+/** The escrow's status on chain (0 None, 1 Funded, 2 Settled). */
+const escrowStatus = async (jobId: string): Promise<number> =>
+  Number(
+    (
+      await connectContracts(protocol.deployments, protocol.provider).jobEscrow.jobOf(
+        jobIdFromUuid(jobId),
+      )
+    ).status,
+  );
+
 /** Runs a funded job to Settled and checks the money: provider credit and client refund, exact. */
 async function expectSettledExactly(
   job: matchmakerV1.Job,
@@ -136,6 +147,11 @@ async function expectSettledExactly(
   timeoutMs = 120_000,
 ): Promise<matchmakerV1.Job> {
   const settled = await waitState(job.jobId, commonV1.JobState.JOB_STATE_SETTLED, timeoutMs);
+  // The money is read from the chain: wait on the chain's own view of the escrow (settled in the
+  // same transaction that credits both sides), not only on the matchmaker's.
+  await waitUntil(`escrow of ${job.jobId} Settled on chain`, async () =>
+    (await escrowStatus(job.jobId)) === 2 ? true : undefined,
+  );
   const gpuSeconds = BigInt(settled.gpuSeconds);
   const price = BigInt(job.quote!.pricePerGpuSecond!.baseUnits);
   const charged = price * gpuSeconds;
@@ -143,10 +159,6 @@ async function expectSettledExactly(
   expect(BigInt(settled.cost!.baseUnits)).toBe(charged);
   expect((await credits(provider.address)) - before.provider).toBe(charged - fee);
   expect((await credits(client.address)) - before.client).toBe(deposit - charged);
-  const escrow = await connectContracts(protocol.deployments, protocol.provider).jobEscrow.jobOf(
-    jobIdFromUuid(job.jobId),
-  );
-  expect(Number(escrow.status)).toBe(2); // Settled
   return settled;
 }
 
@@ -189,6 +201,8 @@ beforeAll(async () => {
     pricingAddress: services.pricingGrpc,
     runId: `sp-${run}`,
     extraEnv: { STARMINER_REGIONS: REGION, KUBECONFIG_AP_SOUTH: region.kubeconfig },
+    // The fresh contracts' deployment, the one the real services publish in.
+    deployment: withScopes(protocol.deployments, protocol.deploymentsFile),
   });
 }, 240_000);
 
@@ -339,9 +353,6 @@ describe('settlement path on the real services and chain', () => {
     );
     expect(expired.endReason).toBe('QuoteExpired');
     expect(expired.placement).toBeUndefined();
-    const escrow = await connectContracts(protocol.deployments, protocol.provider).jobEscrow.jobOf(
-      jobIdFromUuid(job.jobId),
-    );
-    expect(Number(escrow.status)).toBe(0); // None: never funded
+    expect(await escrowStatus(job.jobId)).toBe(0); // None: never funded
   });
 });

@@ -1,17 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { type Pool } from 'pg';
 import { uuidv7 } from 'uuidv7';
+import { readDeployments } from '@starminer/chain';
 import {
+  catalogueTopics,
+  deploymentScope,
   EventConsumer,
   KafkaJsBus,
   OutboxRelay,
   starminerRegistry,
   Topics,
+  type DeploymentScope,
+  type DropReason,
   type Producer,
   type StarminerEvent,
 } from '@starminer/eventing';
 import { resolveGpuClass } from '@starminer/gpu-catalogue';
-import { type JsonLogger, type ReadinessCheck, readRegionsFile } from '@starminer/service-kit';
+import {
+  type JsonLogger,
+  kafkaBusOptions,
+  type Metrics,
+  type ReadinessCheck,
+  readRegionsFile,
+} from '@starminer/service-kit';
 import { parseMatchingWeights } from '../domain/matching-weights';
 import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
 import { CancelJobHandler } from '../app/cancel-job/cancel-job.handler';
@@ -35,6 +46,12 @@ const systemClock: Clock = { now: () => new Date() };
  * Wires the matchmaker: repositories, use cases, the regions' informers, the Kafka consumer of
  * node, market and chain events, the outbox relay, and the loop that matches, dispatches,
  * tracks and reconciles. Built once per process; started after Nest, stopped on shutdown.
+ *
+ * It belongs to one deployment (DEPLOYMENTS_FILE): its job events are stamped with it, and its
+ * consumer applies only that deployment's events, each from its owning service, chain events only
+ * from the deployment's contracts on its chain, node and price events only of the regions of
+ * REGIONS_FILE. Anything else is dropped before it touches a job or the capacity read model, and
+ * counted on `starminer_events_refused_total`.
  */
 export class MatchmakerRuntime {
   readonly submit: SubmitJobHandler;
@@ -52,6 +69,10 @@ export class MatchmakerRuntime {
   private running = false;
   private lastReconcile = 0;
   private readonly pricing: PricingPort;
+  /** The deployment this matchmaker serves: the origin of its events and what it accepts. */
+  readonly deployment: DeploymentScope;
+  /** Counts a refused event (the service's Metrics, once the module has handed them over). */
+  private countRefused: (refused: { topic: string; reason: DropReason }) => void = () => undefined;
   /** Provider scores from the reputation service, cached (tests read what matching sees). */
   readonly reputation: GrpcReputation;
 
@@ -67,7 +88,11 @@ export class MatchmakerRuntime {
         ? undefined
         : JSON.parse(readFileSync(config.MATCHING_WEIGHTS_FILE, 'utf8')),
     );
-    const jobs = new JobRepository(pool, schema);
+    this.deployment = deploymentScope(readDeployments(config.DEPLOYMENTS_FILE), {
+      service: 'matchmaker',
+      regions: regions.regions,
+    });
+    const jobs = new JobRepository(pool, schema, this.deployment.origin);
     for (const [region, path] of Object.entries(config.kubeconfigs)) {
       this.clusters.set(
         region,
@@ -137,7 +162,7 @@ export class MatchmakerRuntime {
       config.ORPHAN_GRACE_MS,
     );
     const apply = new ApplyEventsHandler(schema, jobs, systemClock, logger);
-    this.bus = new KafkaJsBus({ clientId: 'matchmaker', brokers: config.KAFKA_BROKERS.split(',') });
+    this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'matchmaker'), logger });
     this.consumer = new EventConsumer({
       bus: this.bus,
       pool,
@@ -145,8 +170,15 @@ export class MatchmakerRuntime {
       groupId: config.KAFKA_GROUP_ID,
       topics: [Topics.node, Topics.market, Topics.chain],
       registry: starminerRegistry(),
+      scope: this.deployment.scope,
+      onRefused: (refused) => this.countRefused(refused),
       handler: (env, tx) => apply.apply(env, tx),
     });
+  }
+
+  /** Counts the events the consumer refuses on `metrics` (starminer_events_refused_total). */
+  countRefusedOn(metrics: Metrics): void {
+    this.countRefused = metrics.countRefused(this.config.KAFKA_GROUP_ID);
   }
 
   readiness(): ReadinessCheck[] {
@@ -170,6 +202,8 @@ export class MatchmakerRuntime {
   }
 
   async start(): Promise<void> {
+    // The deployment's namespace starts empty: the job topic must exist before the relay sends.
+    await this.bus.ensureTopics(catalogueTopics([Topics.job]));
     this.producer = this.bus.producer();
     await this.producer.connect();
     this.relay = new OutboxRelay({
@@ -228,6 +262,7 @@ export class MatchmakerRuntime {
     await this.consumer.stop().catch(() => undefined);
     await this.relay?.stop().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
+    await this.bus.close().catch(() => undefined);
     await Promise.all([...this.clusters.values()].map((c) => c.stop()));
     (this.pricing as GrpcPricing).close();
     this.reputation.close();

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { matchmakerV1 } from '@starminer/proto';
-import { requireStackVar, waitUntil } from '@starminer/testing';
+import { requireStackVar, stackEnv, waitUntil } from '@starminer/testing';
+import { harnessDeployment } from './harness';
 
 const main = path.resolve(__dirname, '../../dist/main.js');
 
@@ -23,8 +24,9 @@ async function freePort(): Promise<number> {
 /**
  * The built matchmaker (`services/matchmaker/dist/main.js`, build first with `npx tsc -b
  * services/matchmaker`) as a real child process with its own schema, consumer group and job
- * namespace, so a test can SIGKILL it mid-run and start another on the same state. Its output
- * goes to `logFile`.
+ * namespace, in this test file's Kafka namespace and in `deploymentsFile`'s deployment (default:
+ * the file's stand-in, the one `new EventPublisher()` publishes in), so a test can SIGKILL it
+ * mid-run and start another on the same state. Its output goes to `logFile`.
  */
 export class ChildMatchmaker {
   private child?: ChildProcess;
@@ -41,17 +43,20 @@ export class ChildMatchmaker {
     regionEnv: Record<string, string>;
     logFile: string;
     extraEnv?: Record<string, string>;
+    deploymentsFile?: string;
   }): Promise<ChildMatchmaker> {
     if (!fs.existsSync(main))
       throw new Error(`${main} is missing: build with 'npx tsc -b services/matchmaker'`);
     const env: Record<string, string> = {
+      // The stack's endpoints and this file's KAFKA_TOPIC_PREFIX.
+      ...stackEnv(),
       PATH: process.env.PATH ?? '',
       HTTP_PORT: String(await freePort()),
       GRPC_PORT: String(await freePort()),
       DATABASE_URL: requireStackVar('DATABASE_URL'),
       DATABASE_SCHEMA: `mm_${opts.runId.replace(/-/g, '_')}`,
-      KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
       KAFKA_GROUP_ID: `mm-${opts.runId}`,
+      DEPLOYMENTS_FILE: opts.deploymentsFile ?? harnessDeployment().file,
       PRICING_GRPC_URL: opts.pricingAddress,
       JOB_NAMESPACE: `mm-${opts.runId}`,
       SIMULATION_ANNOTATIONS: 'true',

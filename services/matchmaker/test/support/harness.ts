@@ -2,10 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import {
+  catalogueTopics,
+  completeEnvelope,
   encodeEnvelope,
-  KafkaJsBus,
+  envelopeHeaders,
   newEventId,
   starminerRegistry,
+  type EventOrigin,
   type StarminerEvent,
 } from '@starminer/eventing';
 import { resolveGpuClass } from '@starminer/gpu-catalogue';
@@ -14,13 +17,29 @@ import { JsonLogger, startService, type RunningService } from '@starminer/servic
 import {
   regionKubeconfig,
   requireStackVar,
+  stackEnv,
   stackRegions,
+  standInDeployment,
+  testBus,
   waitForStartup,
+  type StandIn,
 } from '@starminer/testing';
 import { loadConfig } from '../../src/config';
 import { matchmakerGrpc } from '../../src/api/matchmaker.grpc';
 import { MatchmakerRuntime } from '../../src/infra/runtime';
 import { MatchmakerModule } from '../../src/matchmaker.module';
+
+let fileDeployment: StandIn | undefined;
+
+/**
+ * This test file's stand-in deployment (jest gives each file its own module registry, so each
+ * file has its own): the deployment the harness's matchmakers run in and its EventPublishers
+ * publish in, unless a test gives them another (e.g. a fresh protocol's, via `withScopes`).
+ */
+export function harnessDeployment(): StandIn {
+  fileDeployment ??= standInDeployment();
+  return fileDeployment;
+}
 
 /** Price every test quote carries, in base units per GPU-second: above any tier price pricing publishes. */
 export const TEST_PRICE = 10n ** 16n;
@@ -88,42 +107,68 @@ export async function startQuoteServer(
   };
 }
 
-/** Publishes events on Kafka as their owning services would (registry, chain-indexer). */
+/** Chain log fields of a mirrored chain event (EscrowFunded's `log`). */
+export interface ChainLog {
+  chainId: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  transactionIndex: number;
+  logIndex: number;
+  contract: string;
+}
+
+/**
+ * Publishes events on Kafka, in this test file's namespace, as their owning services would
+ * (registry, pricing, chain-indexer) in `deployment` (default: the file's stand-in): each envelope
+ * names the deployment and the catalogue's producer of its type, each chain event the
+ * deployment's chain and the contract that emits it.
+ */
 export class EventPublisher {
-  private readonly bus = new KafkaJsBus({
-    clientId: `mm-test-${randomUUID().slice(0, 8)}`,
-    brokers: requireStackVar('KAFKA_BROKERS').split(','),
-  });
+  private readonly bus = testBus(`mm-test-${randomUUID().slice(0, 8)}`);
   private readonly producer = this.bus.producer();
   private readonly registry = starminerRegistry();
 
+  constructor(readonly deployment: StandIn = harnessDeployment()) {}
+
+  /** Creates the catalogue's topics in the namespace (a consumer may not have yet) and connects. */
   async connect(): Promise<void> {
+    await this.bus.ensureTopics(catalogueTopics());
     await this.producer.connect();
   }
 
-  /** Publishes the events in order; returns their event ids. */
-  async publish(aggregateId: string, events: StarminerEvent[]): Promise<string[]> {
-    const ids = events.map(() => newEventId());
+  /**
+   * Publishes the events in order; returns their event ids. `as` overrides the origin the
+   * envelopes claim (a test forging another deployment's or another producer's events).
+   */
+  async publish(
+    aggregateId: string,
+    events: StarminerEvent[],
+    as: Partial<EventOrigin> = {},
+  ): Promise<string[]> {
+    const envelopes = events.map((event) =>
+      completeEnvelope(
+        this.registry,
+        {
+          deploymentId: this.deployment.deploymentId,
+          producer: this.registry.definition(event.type).producer,
+          ...as,
+        },
+        aggregateId,
+        0,
+        event,
+        { eventId: newEventId() },
+      ),
+    );
     await this.producer.send(
-      events.map((event, i) => ({
-        topic: this.registry.topicOf(event.type),
+      envelopes.map((env) => ({
+        topic: this.registry.topicOf(env.type),
         key: aggregateId,
-        value: encodeEnvelope(this.registry, {
-          eventId: ids[i]!,
-          type: event.type,
-          schemaVersion: 1,
-          aggregateId,
-          aggregateVersion: 0,
-          occurredAt: new Date(),
-          causationId: '',
-          correlationId: '',
-          traceparent: '',
-          tracestate: '',
-          event,
-        }),
+        value: encodeEnvelope(this.registry, env),
+        headers: envelopeHeaders(env),
       })),
     );
-    return ids;
+    return envelopes.map((env) => env.eventId);
   }
 
   /**
@@ -192,23 +237,37 @@ export class EventPublisher {
     }
   }
 
+  /** The log of an event the deployment's JobEscrow emitted, on its chain. */
+  escrowLog(log: Partial<ChainLog> = {}): ChainLog {
+    const d = this.deployment.deployments;
+    return {
+      chainId: String(d.chainId),
+      blockNumber: '1',
+      blockHash: '0x',
+      transactionHash: '0x',
+      transactionIndex: 0,
+      logIndex: 0,
+      contract: d.contracts.jobEscrow,
+      ...log,
+    };
+  }
+
   /**
    * EscrowFunded as the chain-indexer publishes it once the deposit has its confirmations;
-   * returns its event id (what a ChainReorged voiding it names).
+   * returns its event id (what a ChainReorged voiding it names). `log` overrides fields of the
+   * escrow's log (a test forging one from another chain or contract).
    */
-  async fund(jobId: string, client: string, quoteId: string, deposit: bigint): Promise<string> {
+  async fund(
+    jobId: string,
+    client: string,
+    quoteId: string,
+    deposit: bigint,
+    log: Partial<ChainLog> = {},
+  ): Promise<string> {
     const [id] = await this.publish(jobId, [
       {
         type: 'EscrowFunded',
-        log: {
-          chainId: '31337',
-          blockNumber: '1',
-          blockHash: '0x',
-          transactionHash: '0x',
-          transactionIndex: 0,
-          logIndex: 0,
-          contract: '0x',
-        },
+        log: this.escrowLog(log),
         jobId,
         client,
         deposit: { baseUnits: deposit.toString() },
@@ -221,6 +280,7 @@ export class EventPublisher {
 
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
+    await this.bus.close();
   }
 }
 
@@ -229,23 +289,35 @@ export interface Matchmaker {
   runtime: MatchmakerRuntime;
   client: matchmakerV1.MatchmakerServiceClient;
   namespace: string;
+  /** The deployment it runs in. */
+  deployment: StandIn;
+  /** Its Prometheus exposition (GET /metrics). */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** Starts the matchmaker in this process against the local stack, with its own schema, group and namespace. */
+/**
+ * Starts the matchmaker in this process against the local stack, in this test file's Kafka
+ * namespace, with its own schema, group and job namespace, in `deployment` (default: the file's
+ * stand-in, the one `new EventPublisher()` publishes in). A DEPLOYMENTS_FILE in `extraEnv` wins
+ * over `deployment`'s file: give `deployment` instead, so `Matchmaker.deployment` is right.
+ */
 export async function startMatchmaker(opts: {
   pricingAddress: string;
   runId: string;
   extraEnv?: Record<string, string>;
+  deployment?: StandIn;
 }): Promise<Matchmaker> {
   const namespace = `mm-${opts.runId}`;
+  const deployment = opts.deployment ?? harnessDeployment();
   const env: Record<string, string> = {
+    ...stackEnv(),
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     DATABASE_URL: requireStackVar('DATABASE_URL'),
     DATABASE_SCHEMA: `mm_${opts.runId.replace(/-/g, '_')}`,
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     KAFKA_GROUP_ID: `mm-${opts.runId}`,
+    DEPLOYMENTS_FILE: deployment.file,
     REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     STARMINER_REGIONS: stackRegions().join(','),
     PRICING_GRPC_URL: opts.pricingAddress,
@@ -285,6 +357,12 @@ export async function startMatchmaker(opts: {
     runtime,
     client,
     namespace,
+    deployment,
+    metrics: async () => {
+      const r = await fetch(`http://127.0.0.1:${service.httpPort}/metrics`);
+      if (r.status !== 200) throw new Error(`GET /metrics answered ${r.status}`);
+      return r.text();
+    },
     stop: async () => {
       client.close();
       await service.stop('test done');

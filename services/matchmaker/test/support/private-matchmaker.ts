@@ -1,11 +1,12 @@
-import { type PrivatePool } from '@starminer/testing';
+import { type PrivatePool, type StandIn } from '@starminer/testing';
 import { EventPublisher, startMatchmaker, startQuoteServer, type Matchmaker } from './harness';
 import { EventStoreProbe, PrivateRegions } from './private-stack';
 
 /**
  * A fault test's whole fixture: private regions with their nodes announced, a stand-in quote
  * server, an event publisher and the matchmaker in this process (its Kubernetes view limited to
- * the private regions), started only once it has applied the node announcements.
+ * the private regions, its regions file listing them), both in `deployment` (default: the test
+ * file's stand-in), started only once it has applied the node announcements.
  */
 export class PrivateMatchmaker {
   private constructor(
@@ -20,9 +21,10 @@ export class PrivateMatchmaker {
     runId: string,
     specs: Array<{ name: string; pools: PrivatePool[] }>,
     extraEnv: Record<string, string> = {},
+    deployment?: StandIn,
   ): Promise<PrivateMatchmaker> {
     const regions = await PrivateRegions.create(runId, specs);
-    const events = new EventPublisher();
+    const events = new EventPublisher(deployment);
     let quotes: Awaited<ReturnType<typeof startQuoteServer>> | undefined;
     try {
       quotes = await startQuoteServer();
@@ -32,6 +34,7 @@ export class PrivateMatchmaker {
         pricingAddress: quotes.address,
         runId,
         extraEnv: { ...regions.env(), ...extraEnv },
+        deployment: events.deployment,
       });
       const probe = new EventStoreProbe(`mm_${runId.replace(/-/g, '_')}`);
       await probe.nodesApplied(regions);

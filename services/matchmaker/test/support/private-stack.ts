@@ -173,6 +173,9 @@ export async function getJob(
 
 const TERMINAL_EVENTS = ['JobSucceeded', 'JobFailed', 'JobTimedOut', 'JobCancelled', 'JobExpired'];
 
+/** The origin a probe's repository would stamp: it only reads, so it never writes one. */
+const READ_ONLY = { deploymentId: 'read-only-probe', producer: 'matchmaker' };
+
 /**
  * Reads a matchmaker schema's event store directly: what was recorded, which is what
  * settlement is paid from.
@@ -182,7 +185,7 @@ export class EventStoreProbe {
   private readonly repo: JobRepository;
 
   constructor(readonly schema: string) {
-    this.repo = new JobRepository(this.pool, schema);
+    this.repo = new JobRepository(this.pool, schema, READ_ONLY);
   }
 
   /** Per job: how many events of each type its stream holds. */
@@ -211,9 +214,9 @@ export class EventStoreProbe {
   }
 
   /**
-   * Waits until the matchmaker has applied the NodeJoined events of these regions' nodes. Its new
-   * consumer group reads the shared topics from the beginning, which can take a while when
-   * other suites have filled them; waiting here keeps that out of the test's own timeouts.
+   * Waits until the matchmaker has applied the NodeJoined events of these regions' nodes (its new
+   * consumer group reads the file's topics from the beginning); waiting here keeps that out of
+   * the test's own timeouts.
    */
   async nodesApplied(regions: PrivateRegions, timeoutMs = 300_000): Promise<void> {
     const want = regions.regions.reduce(
@@ -259,4 +262,25 @@ export async function kubeJobsPerJob(
     }
   }
   return out;
+}
+
+/**
+ * `kubeJobsPerJob` once every one of `jobIds` has a Kubernetes Job in the API servers: a test
+ * that saw the jobs end in the matchmaker waits on the API servers' own view before asserting
+ * on it (how many Jobs each has stays the test's assertion).
+ */
+export function kubeJobsOnceListed(
+  regions: PrivateKwokRegion[],
+  namespace: string,
+  jobIds: readonly string[],
+  timeoutMs = 30_000,
+): Promise<Map<string, string[]>> {
+  return waitUntil(
+    `a Kubernetes Job of each of ${jobIds.length} jobs listed`,
+    async () => {
+      const perJob = await kubeJobsPerJob(regions, namespace);
+      return jobIds.every((id) => perJob.has(id)) ? perJob : undefined;
+    },
+    { timeoutMs },
+  );
 }

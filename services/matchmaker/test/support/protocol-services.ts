@@ -67,6 +67,9 @@ export async function startProtocolServices(o: {
       throw new Error(`${main} is missing: build first (npx tsc -b tsconfig.build.json)`);
   }
   const u = o.run.replace(/-/g, '_');
+  // The stack's endpoints, this test file's Kafka namespace (KAFKA_TOPIC_PREFIX) and its regions
+  // file (REGIONS_FILE, which lists the stack's region names a private region serves as), in
+  // the test's deployment: a matchmaker started with `withScopes` of the same contracts hears them.
   const base = {
     ...stackEnv(),
     HTTP_PORT: '0',
@@ -74,8 +77,8 @@ export async function startProtocolServices(o: {
     // info: the "started" line carries the ports the services bound.
     LOG_LEVEL: 'info',
     DATABASE_URL: requireStackVar('DATABASE_URL'),
-    KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
     CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
+    REGIONS_FILE: requireStackVar('REGIONS_FILE'),
     DEPLOYMENTS_FILE: o.deploymentsFile,
   };
   const policy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mm-pricing-')), 'policy.yaml');

@@ -1,6 +1,7 @@
 import { type Pool } from 'pg';
 import {
   type EventMetadata,
+  type EventOrigin,
   jobEvents,
   type JobEvent,
   PgEventStore,
@@ -29,8 +30,9 @@ export class JobRepository {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
+    origin: EventOrigin,
   ) {
-    this.store = new PgEventStore(pool, schema, jobEvents);
+    this.store = new PgEventStore(pool, schema, jobEvents, origin);
   }
 
   load(jobId: string, tx?: Tx): Promise<{ state: JobState; version: number }> {
