@@ -48,8 +48,7 @@ async function main(): Promise<void> {
     for (const _ of REGIONS) clusters.push(await PrivateCluster.create({ kwok: true }));
     const env: HarnessEnv = {
       schema,
-      chainTopic: `starminer.chain.v1.bench${run}`,
-      group: `registry-bench${run}`,
+      // The registry runs in this process's own Kafka namespace (stackEnv's KAFKA_TOPIC_PREFIX).
       deploymentsFile: chain.deploymentsFile,
       nodeSelector: 'starminer.io/provider',
       regions: REGIONS.map((region, i) => ({ region, kubeconfig: clusters[i]!.kubeconfig })),

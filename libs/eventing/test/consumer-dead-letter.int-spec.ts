@@ -14,6 +14,7 @@ import {
   newSchema,
   recordEffect,
   registry,
+  scope,
   testLogger,
   uniqueName,
 } from './support/harness';
@@ -69,6 +70,7 @@ describe('EventConsumer dead-letter topic (real Kafka and Postgres)', () => {
       groupId,
       topics: [topic],
       registry,
+      scope,
       logger: testLogger,
       handler: async (env, tx) => {
         if (env.aggregateId === 'job-poison')

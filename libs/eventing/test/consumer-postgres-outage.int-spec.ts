@@ -13,6 +13,7 @@ import {
   newSchema,
   recordEffect,
   registry,
+  scope,
   testLogger,
   uniqueName,
 } from './support/harness';
@@ -74,6 +75,7 @@ describe('EventConsumer while its Postgres is gone (TCP proxy cut)', () => {
       groupId,
       topics: [topic],
       registry,
+      scope,
       logger: testLogger,
       backoff: { initialMs: 100, maxMs: 1_000, factor: 2 },
       handler: recordEffect(schema, 'c1'),

@@ -14,6 +14,7 @@ import {
   newSchema,
   recordEffect,
   registry,
+  scope,
   testLogger,
   uniqueName,
 } from './support/harness';
@@ -57,6 +58,7 @@ describe('rebalance storm: consumers join and leave while 20,000 events flow', (
         groupId,
         topics: [topic],
         registry,
+        scope,
         logger: testLogger,
         sessionTimeoutMs: 10_000,
         handler: recordEffect(schema, `c${++serial}`),

@@ -5,7 +5,7 @@ import { PgEventStore } from '../src/postgres/event-store';
 import { withTransaction } from '../src/postgres/transaction';
 import { migrateEventing } from '../src/postgres/migrations';
 import { type StarminerEvent } from '../src/catalogue/starminer-events';
-import { dropSchema, jobQueued, newPool, newSchema, registry } from './support/harness';
+import { dropSchema, jobOrigin, jobQueued, newPool, newSchema, registry } from './support/harness';
 
 // The integration project's testTimeout is not applied per project, so set it here.
 jest.setTimeout(240_000);
@@ -18,7 +18,7 @@ describe('PgEventStore (real Postgres)', () => {
   beforeAll(async () => {
     pool = newPool();
     schema = await newSchema(pool, 'es');
-    store = new PgEventStore(pool, schema, registry);
+    store = new PgEventStore(pool, schema, registry, jobOrigin);
   });
 
   afterAll(async () => {
@@ -80,10 +80,18 @@ describe('PgEventStore (real Postgres)', () => {
       { event: jobQueued('job-kept'), meta: { causationId: 'cmd-1', correlationId: 'flow-1' } },
     ]);
     const outbox = await pool.query(
-      `SELECT event_id, topic, message_key FROM "${schema}".outbox WHERE message_key LIKE 'job-%ed' OR message_key = 'job-kept'`,
+      `SELECT event_id, topic, message_key, headers->>'deployment-id' AS deployment, headers->>'producer' AS producer
+         FROM "${schema}".outbox WHERE message_key LIKE 'job-%ed' OR message_key = 'job-kept'`,
     );
+    // Stamped with the store's origin: its deployment and its service.
     expect(outbox.rows).toEqual([
-      { event_id: envelopes[0]!.eventId, topic: 'starminer.job.v1', message_key: 'job-kept' },
+      {
+        event_id: envelopes[0]!.eventId,
+        topic: 'starminer.job.v1',
+        message_key: 'job-kept',
+        deployment: jobOrigin.deploymentId,
+        producer: 'matchmaker',
+      },
     ]);
     const [read] = await store.readStream('job-kept');
     expect(read).toMatchObject({
@@ -91,6 +99,8 @@ describe('PgEventStore (real Postgres)', () => {
       causationId: 'cmd-1',
       correlationId: 'flow-1',
       type: 'JobQueued',
+      deploymentId: jobOrigin.deploymentId,
+      producer: 'matchmaker',
     });
     expect(read!.event).toMatchObject({ type: 'JobQueued', jobId: 'job-kept' });
   });

@@ -1,4 +1,4 @@
-import { waitUntil } from '@starminer/testing';
+import { testKafkaEnv, waitUntil } from '@starminer/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { type Pool } from 'pg';
@@ -10,15 +10,16 @@ import { type KafkaJsBus } from '../src/kafka/kafkajs-bus';
 import { PgEventStore } from '../src/postgres/event-store';
 import { withTransaction } from '../src/postgres/transaction';
 import {
-  brokers,
   databaseUrl,
   dropSchema,
   effectCounts,
+  jobOrigin,
   jobQueued,
   newBus,
   newPool,
   newSchema,
   recordEffect,
+  scope,
   testLogger,
   uniqueName,
 } from './support/harness';
@@ -26,7 +27,7 @@ import {
 const TOTAL = 5_000;
 const PER_TX = 5;
 
-/** Starts the relay as a real child process; resolves once it runs. */
+/** Starts the relay as a real child process, in this file's Kafka namespace; resolves once it runs. */
 function startRelay(schema: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
@@ -36,9 +37,8 @@ function startRelay(schema: string): Promise<ChildProcess> {
       path.join(__dirname, 'support/relay-main.ts'),
       databaseUrl(),
       schema,
-      brokers().join(','),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...testKafkaEnv() } },
   );
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -69,8 +69,11 @@ describe('outbox relay killed with SIGKILL at random points', () => {
   let consumerSchema: string;
   const topic = uniqueName('t_relay');
   const groupId = uniqueName('g_relay');
-  // The catalogue's JobQueued, routed to this run's own topic.
-  const registry = new EventRegistry().register('JobQueued', eventsV1.JobQueued, { topic });
+  // The catalogue's JobQueued (published by the matchmaker), routed to this run's own topic.
+  const registry = new EventRegistry().register('JobQueued', eventsV1.JobQueued, {
+    topic,
+    producer: jobOrigin.producer,
+  });
 
   beforeAll(async () => {
     pool = newPool(databaseUrl(), 10);
@@ -89,7 +92,7 @@ describe('outbox relay killed with SIGKILL at random points', () => {
   });
 
   it('publishes every committed event exactly once in effect, and no rolled-back one', async () => {
-    const store = new PgEventStore(pool, producerSchema, registry);
+    const store = new PgEventStore(pool, producerSchema, registry, jobOrigin);
     const committed: string[] = [];
     const rolledBack: string[] = [];
     const consumer = new EventConsumer({
@@ -99,6 +102,7 @@ describe('outbox relay killed with SIGKILL at random points', () => {
       groupId,
       topics: [topic],
       registry,
+      scope,
       logger: testLogger,
       handler: recordEffect(consumerSchema, 'c1'),
     });
@@ -177,6 +181,7 @@ describe('outbox relay killed with SIGKILL at random points', () => {
       const leaked = rolledBack.filter((id) => effects.has(id));
       expect(leaked).toEqual([]);
       expect(consumer.stats.deadLettered).toBe(0);
+      expect(consumer.stats.refused).toBe(0);
       console.info(
         `relay crash test: ${TOTAL} committed + ${rolledBack.length} rolled back in ${writeMs} ms, ` +
           `${kills} SIGKILLs, ${consumer.stats.duplicates} redelivered duplicates absorbed by the inbox`,

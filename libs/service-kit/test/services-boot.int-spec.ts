@@ -26,7 +26,9 @@ const services: ServiceCase[] = [
   { name: 'chain-indexer', extraChecks: ['chain-rpc'] },
 ];
 
-// Every service gets the stack's endpoints and a contract set of its own, as deploy/local runs it.
+// Every service gets the stack's endpoints, this file's Kafka namespace (stackEnv's
+// KAFKA_TOPIC_PREFIX: each service creates the topics it needs there) and a contract set of its
+// own, as deploy/local runs it.
 let deploymentsFile = '';
 const extraEnv = (): Record<string, string> => ({
   ...stackEnv(),
@@ -93,6 +95,8 @@ describe.each(services)('$name', ({ name, extraChecks }) => {
     expect(metrics.status).toBe(200);
     expect(metrics.type).toContain('text/plain');
     expect(metrics.body).toContain('# TYPE process_cpu_user_seconds_total counter');
+    // Events a consumer refused as not of its deployment are counted by every service.
+    expect(metrics.body).toContain('# TYPE starminer_events_refused_total counter');
     const readyzCount = metrics.body
       .split('\n')
       .find(

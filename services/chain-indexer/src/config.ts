@@ -6,7 +6,7 @@ import {
   defineConfig,
   deploymentsFile,
   int,
-  kafkaBrokers,
+  kafkaConfigSchema,
   oneOf,
   privateKey,
   serviceConfigSchema,
@@ -21,8 +21,8 @@ const schema = {
   CHAIN_RPC_URL: chainRpcUrl(),
   /** Deployments file written by the contracts' deploy command: addresses and the start block. */
   DEPLOYMENTS_FILE: deploymentsFile(),
-  /** Kafka brokers of the outbox relay and the settlement consumer. */
-  KAFKA_BROKERS: kafkaBrokers(),
+  /** Kafka of the outbox relay and the settlement consumer: brokers, the deployment's prefix, SASL. */
+  ...kafkaConfigSchema(),
   /** Blocks a log must be buried under before it is mirrored and published (0 = at the head). */
   CHAIN_CONFIRMATIONS: int({ default: 2, min: 0, max: 1_000 }),
   /** Blocks under the head trusted as final when the node's `finalized` tag reports less. */

@@ -3,8 +3,16 @@
 // a downstream consumer of starminer.chain.v1 that handles ChainReorged converges to the same set.
 // Then a reorg below finality (anvil --slots-in-an-epoch 1: finalized = head - 2) halts indexing.
 import { type Pool } from 'pg';
-import { KafkaJsBus, OutboxRelay, silentLogger, type Producer } from '@starminer/eventing';
-import { waitUntil } from '@starminer/testing';
+import {
+  catalogueTopics,
+  deploymentScope,
+  type KafkaJsBus,
+  OutboxRelay,
+  silentLogger,
+  Topics,
+  type Producer,
+} from '@starminer/eventing';
+import { testBus, waitUntil } from '@starminer/testing';
 import { type BlockHeader } from '../src/infra/json-rpc';
 import { LogDecoder } from '../src/infra/log-decoder';
 import { type Indexer } from '../src/infra/indexer-runtime';
@@ -15,7 +23,6 @@ import {
   databaseUrl,
   dropSchema,
   indexUntil,
-  kafkaBrokers,
   mirroredLogs,
   newIndexer,
   newPool,
@@ -57,7 +64,9 @@ describe('reorgs within the unfinalized window', () => {
       confirmations: 0,
       finalityDepth: WINDOW,
     });
-    bus = new KafkaJsBus({ clientId: 'ci-reorg', brokers: kafkaBrokers(), logger: silentLogger });
+    bus = testBus('ci-reorg', { logger: silentLogger });
+    // As the service does: the chain topic exists in the namespace before the relay starts.
+    await bus.ensureTopics(catalogueTopics([Topics.chain]));
     producer = bus.producer();
     await producer.connect();
     relay = new OutboxRelay({
@@ -69,7 +78,11 @@ describe('reorgs within the unfinalized window', () => {
       logger: silentLogger,
     });
     relay.start();
-    downstream = new DownstreamConsumer(pool, schema);
+    downstream = new DownstreamConsumer(
+      pool,
+      schema,
+      deploymentScope(fx.deployments, { service: 'ci-downstream' }).scope,
+    );
     await downstream.start();
   });
 

@@ -1,12 +1,21 @@
 // The built service (`node services/chain-indexer/dist/main.js`) against a private anvil, the
 // stack's Postgres and Kafka: it becomes ready, mirrors an escrow, and the query script answers
-// GetEscrow, GetStake, GetProvider, GetBalances and paged token-flow history over gRPC.
+// GetEscrow, GetStake, GetProvider, GetBalances and paged token-flow history over gRPC; its chain
+// events reach the test file's Kafka namespace stamped with its deployment.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeDeployments } from '@starminer/chain';
-import { waitUntil } from '@starminer/testing';
+import {
+  decodeEnvelope,
+  deploymentIdOf,
+  type EventEnvelope,
+  silentLogger,
+  starminerRegistry,
+  Topics,
+} from '@starminer/eventing';
+import { stackEnv, testBus, waitUntil } from '@starminer/testing';
 import {
   ServiceProcess,
   httpGet,
@@ -16,11 +25,12 @@ import {
   addressOf,
   CLIENT_INDEXES,
   escrowActivity,
+  headNumber,
   privateChain,
   PROVIDER_INDEX,
   type Fixture,
 } from './support/chain';
-import { databaseUrl, dropSchema, kafkaBrokers, newPool, uniqueName } from './support/indexer';
+import { dropSchema, newPool, uniqueName } from './support/indexer';
 
 function query(grpcPort: number, ...args: string[]): Record<string, unknown> {
   const out = execFileSync(
@@ -62,16 +72,17 @@ describe('the chain-indexer service', () => {
 
   it('serves the mirror over gRPC', async () => {
     const { jobIds } = await escrowActivity(fx, { jobs: 30, tag: 'service', txsPerBlock: 10 });
+    const head = await headNumber(fx.chain);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ci-svc-')), 'deployments.json');
     writeDeployments(file, fx.deployments);
+    // The stack's Postgres and Kafka (in this file's namespace), the private chain and its contracts.
     svc = new ServiceProcess('chain-indexer', {
+      ...stackEnv(),
       HTTP_PORT: '0',
       GRPC_PORT: '0',
-      DATABASE_URL: databaseUrl(),
       DATABASE_SCHEMA: schema,
       CHAIN_RPC_URL: fx.chain.url,
       DEPLOYMENTS_FILE: file,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
       CHAIN_CONFIRMATIONS: '0',
       CHAIN_POLL_INTERVAL_MS: '100',
       SETTLEMENT_CONSUMER_GROUP: uniqueName('ci-service-settle'),
@@ -87,10 +98,17 @@ describe('the chain-indexer service', () => {
 
     const settled = jobIds[0]!;
     let lastQueryError = '';
-    const escrow = await waitUntil('escrow mirrored', () => {
+    // Wait for the mirror to reach the head of all the activity, not only this escrow: the
+    // provider's flows and the balances below depend on every escrow being closed in the mirror.
+    const escrow = await waitUntil('escrow mirrored, cursor at the head', () => {
       try {
-        const r = query(grpcPort, 'escrow', settled) as { escrow: { status: string } };
-        return r.escrow.status === 'ESCROW_STATUS_RELEASED' ? r : undefined;
+        const r = query(grpcPort, 'escrow', settled) as {
+          escrow: { status: string };
+          cursor: { blockNumber: string };
+        };
+        return r.escrow.status === 'ESCROW_STATUS_RELEASED' && Number(r.cursor.blockNumber) >= head
+          ? r
+          : undefined;
       } catch (err) {
         lastQueryError = (err as Error).message;
         return undefined;
@@ -172,6 +190,27 @@ describe('the chain-indexer service', () => {
     // Everything refunded to the client was credited and never withdrawn: the two agree.
     expect(clientBalances.refunded.baseUnits).toBe(clientBalances.withdrawable.baseUnits);
     expect(() => query(grpcPort, 'balances', '0x1234')).toThrow(/INVALID_ARGUMENT/);
+
+    // Its events went out through the relay to the chain topic of this file's namespace (the
+    // service created it), each stamped with the deployment it follows and its own name.
+    const bus = testBus('ci-service-reader', { logger: silentLogger });
+    const registry = starminerRegistry();
+    const published: EventEnvelope[] = [];
+    const reader = bus.consumer({ groupId: uniqueName('ci-service-reader') });
+    await reader.start([Topics.chain], async (batch) => {
+      for (const m of batch.messages) published.push(decodeEnvelope(registry, m.value!));
+      await batch.commit(batch.messages[batch.messages.length - 1]!.offset);
+    });
+    try {
+      await waitUntil('the escrow events on the chain topic', () =>
+        published.filter((e) => e.type === 'EscrowSettled').length >= 15 ? true : undefined,
+      );
+      const origins = new Set(published.map((e) => `${e.deploymentId} ${e.producer}`));
+      expect([...origins]).toEqual([`${deploymentIdOf(fx.deployments)} chain-indexer`]);
+    } finally {
+      await reader.stop();
+      await bus.close();
+    }
 
     svc.signal('SIGTERM');
     expect((await svc.exited).code).toBe(0);

@@ -6,17 +6,18 @@ import { randomUUID } from 'node:crypto';
 import { type Pool } from 'pg';
 import { jobIdFromUuid } from '@starminer/chain';
 import {
+  catalogueTopics,
   completeEnvelope,
+  deploymentScope,
   encodeEnvelope,
   EventConsumer,
-  KafkaJsBus,
   silentLogger,
   starminerRegistry,
   Topics,
   type StarminerEvent,
 } from '@starminer/eventing';
 import { eventsV1 } from '@starminer/proto';
-import { waitUntil } from '@starminer/testing';
+import { testBus, waitUntil } from '@starminer/testing';
 import { RecordSettlementIntentHandler } from '../src/app/settle-job/record-intent.handler';
 import { DEV_SETTLER_KEY } from '../src/config';
 import { SettlementSigner } from '../src/infra/settlement-signer';
@@ -30,21 +31,13 @@ import {
   PROVIDER_INDEX,
   type Fixture,
 } from './support/chain';
-import {
-  dropSchema,
-  indexUntil,
-  kafkaBrokers,
-  newIndexer,
-  newPool,
-  uniqueName,
-} from './support/indexer';
+import { dropSchema, indexUntil, newIndexer, newPool, uniqueName } from './support/indexer';
 
 describe('the settlement signer', () => {
   let fx: Fixture;
   let pool: Pool;
   let schema: string;
-  const bus = () =>
-    new KafkaJsBus({ clientId: 'ci-settle', brokers: kafkaBrokers(), logger: silentLogger });
+  const bus = () => testBus('ci-settle', { logger: silentLogger });
 
   beforeAll(async () => {
     fx = await privateChain();
@@ -76,8 +69,11 @@ describe('the settlement signer', () => {
 
     // The signer's consumer on starminer.job.v1 (a group of its own) and the signer.
     const b = bus();
-    await b.ensureTopics([{ topic: Topics.job }]);
+    await b.ensureTopics(catalogueTopics([Topics.job]));
     const record = new RecordSettlementIntentHandler(schema);
+    // As the runtime scopes it: job events of the deployment, each from its owner (the matchmaker).
+    const { scope } = deploymentScope(fx.deployments, { service: 'chain-indexer' });
+    const matchmaker = deploymentScope(fx.deployments, { service: 'matchmaker' }).origin;
     const consumer = new EventConsumer<StarminerEvent>({
       bus: b,
       pool,
@@ -85,6 +81,7 @@ describe('the settlement signer', () => {
       groupId: uniqueName('ci-settle'),
       topics: [Topics.job],
       registry: starminerRegistry(),
+      scope,
       logger: silentLogger,
       handler: (env, tx) => record.handle(env, tx),
     });
@@ -115,7 +112,7 @@ describe('the settlement signer', () => {
       }),
       type: 'JobSucceeded',
     };
-    const env = completeEnvelope(registry, uuid, 9, succeeded);
+    const env = completeEnvelope(registry, matchmaker, uuid, 9, succeeded);
     const message = {
       topic: Topics.job,
       key: uuid,
@@ -125,7 +122,7 @@ describe('the settlement signer', () => {
     const producer = b.producer();
     await producer.connect();
     // The same event twice (a redelivery), and a second terminal event of the same job.
-    const second = completeEnvelope(registry, uuid, 10, { ...succeeded });
+    const second = completeEnvelope(registry, matchmaker, uuid, 10, { ...succeeded });
     await producer.send([
       message,
       message,
@@ -163,7 +160,7 @@ describe('the settlement signer', () => {
       { from: call2!.from, to: call2!.to, data: call2!.data },
     ]);
     const outsider = addressOf(ACCOUNT.outsider).toLowerCase();
-    const refusedEnv = completeEnvelope(registry, refused, 9, {
+    const refusedEnv = completeEnvelope(registry, matchmaker, refused, 9, {
       ...succeeded,
       jobId: refused,
       placement: { provider: outsider, region: 'eu-west', pool: 'h100', node: '' },
@@ -180,6 +177,8 @@ describe('the settlement signer', () => {
       return r.rows[0]?.status === 'failed' ? r.rows[0] : undefined;
     });
     expect(failed.detail).toMatch(/^ProviderNotActive\(/);
+    // Every event was the deployment's, from the matchmaker: none refused by the scope.
+    expect(consumer.stats.refused).toBe(0);
 
     await signer.pass();
     await signer.stop();

@@ -3,6 +3,7 @@ import {
   defineConfig,
   type EnvVar,
   int,
+  kafkaConfigSchema,
   serviceConfigSchema,
   str,
   url,
@@ -50,12 +51,11 @@ const schema = {
   DEPLOYMENTS_FILE: str({
     describe: 'path of the deployments JSON written by `npm run deploy -w @starminer/contracts`',
   }),
-  KAFKA_BROKERS: str({
-    pattern: /^[^,\s]+(,[^,\s]+)*$/,
-    describe: 'comma-separated host:port list',
-  }),
-  /** Topic of the chain-indexer's events. */
+  /** Brokers, the deployment's topic prefix and the registry's SASL principal. */
+  ...kafkaConfigSchema(),
+  /** Topic of the chain-indexer's events (logical: the bus puts it under KAFKA_TOPIC_PREFIX). */
   CHAIN_TOPIC: str({ default: 'starminer.chain.v1' }),
+  /** Consumer group on CHAIN_TOPIC (logical, like the topic). */
   CONSUMER_GROUP: str({ default: 'registry' }),
   /** Every node of every region is reconciled again this often, whatever the watches said. */
   RESYNC_INTERVAL_MS: int({ default: 60_000, min: 100, max: 3_600_000 }),

@@ -63,8 +63,6 @@ beforeAll(async () => {
   await chain.stake(provider, AGPU(100));
   env = {
     schema,
-    chainTopic: `starminer.chain.v1.t${run}`,
-    group: `registry-t${run}`,
     deploymentsFile: chain.deploymentsFile,
     nodeSelector: 'starminer.io/provider',
     regions: [{ region, kubeconfig: cluster.kubeconfig }],
@@ -100,12 +98,19 @@ describe('registry health and restarts', () => {
       ready: false,
     });
     expect((await registry!.getCapacity({ region })).pools).toEqual([]);
-    const tainted = await core.readNode({ name: 'flaky' });
-    expect(tainted.spec?.taints).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ key: 'starminer.io/not-admitted', value: 'NotReady' }),
-      ]),
+    // The registry records the quarantine first and patches the node after: wait on the taint
+    // itself, read from the API server.
+    const taint = await waitUntil(
+      'the NotReady taint on flaky',
+      async () => {
+        const node = await core.readNode({ name: 'flaky' });
+        return node.spec?.taints?.find(
+          (t) => t.key === 'starminer.io/not-admitted' && t.value === 'NotReady',
+        );
+      },
+      { timeoutMs: 30_000 },
     );
+    expect(taint).toMatchObject({ key: 'starminer.io/not-admitted', value: 'NotReady' });
     await setReady(core, 'flaky', 'True');
     expect(await status(ADMITTED)).toMatchObject({ ready: true, reason: '' });
     expect((await registry!.getCapacity({ region })).pools).toEqual([

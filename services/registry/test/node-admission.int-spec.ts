@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import {
+  catalogueTopics,
   chainEvents,
   encodeEnvelope,
   completeEnvelope,
-  KafkaJsBus,
   type Producer,
+  Topics,
 } from '@starminer/eventing';
 import { nodeIdentityMessage, NOT_ADMITTED_TAINT_KEY } from '@starminer/node-identity';
 import { registryV1 } from '@starminer/proto';
-import { regionKubeconfig, requireStackVar, waitUntil } from '@starminer/testing';
+import {
+  regionKubeconfig,
+  requireStackVar,
+  standInDeployment,
+  testBus,
+  waitUntil,
+  withScopes,
+} from '@starminer/testing';
 import { Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { joinNode } from '../../../cli/src/commands/node/node-join';
@@ -22,7 +30,6 @@ const region = 'us-east';
 const kubeconfig = regionKubeconfig(region);
 const core = coreApi(kubeconfig);
 const schema = `registry_t${run}`;
-const chainTopic = `starminer.chain.v1.t${run}`;
 const runLabel = { 'starminer-test/run': run };
 const namespace = `registry-t${run}`;
 const chain = new TestChain();
@@ -34,10 +41,8 @@ const created: string[] = [];
 let registry: RegistryHarness;
 let pool: Pool;
 let producer: Producer;
-const bus = new KafkaJsBus({
-  clientId: `registry-test-${run}`,
-  brokers: requireStackVar('KAFKA_BROKERS').split(','),
-});
+// The file's Kafka namespace: the registry under test reads its chain topic there.
+const bus = testBus(`registry-test-${run}`);
 
 const nodeName = (s: string) => `rt-${run}-${s}`;
 async function newNode(
@@ -69,8 +74,6 @@ beforeAll(async () => {
   await producer.connect();
   registry = await RegistryHarness.start({
     schema,
-    chainTopic,
-    group: `registry-t${run}`,
     deploymentsFile: chain.deploymentsFile,
     nodeSelector: `starminer.io/provider,starminer-test/run=${run}`,
     regions: [{ region, kubeconfig }],
@@ -84,6 +87,7 @@ afterAll(async () => {
   await pool?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await pool?.end();
   await producer?.disconnect();
+  await bus.close();
   chain.destroy();
 });
 
@@ -218,10 +222,14 @@ describe('registry admission', () => {
     await nodeWhere(name, (x) => x.status === registryV1.NodeStatus.NODE_STATUS_ADMITTED);
     const { log, bonded } = await chain.slash(slashable.address, AGPU(20));
     expect(bonded).toBe(AGPU(130)); // still above the minimum: only the pending slash deactivates
+    // Published as the chain-indexer of the test's deployment would: its origin, its chain, and
+    // the log of its Staking contract.
+    const deployment = withScopes(chain.deployments, chain.deploymentsFile);
+    expect(log.address.toLowerCase()).toBe(chain.deployments.contracts.staking.toLowerCase());
     const event = {
       type: 'Slashed' as const,
       log: {
-        chainId: '31337',
+        chainId: String(chain.deployments.chainId),
         blockNumber: String(log.blockNumber),
         blockHash: log.blockHash,
         transactionHash: log.transactionHash,
@@ -235,16 +243,33 @@ describe('registry admission', () => {
       jobId: '',
       totalStaked: { baseUnits: bonded.toString() },
     };
-    const env = completeEnvelope(chainEvents, event.provider, 0, event);
-    await bus.ensureTopics([{ topic: chainTopic }]);
-    await producer.send([
-      {
-        topic: chainTopic,
+    const env = completeEnvelope(
+      chainEvents,
+      deployment.as('chain-indexer').origin,
+      event.provider,
+      0,
+      event,
+    );
+    // The same slash as another deployment's indexer would announce it, ahead of the real one on
+    // the provider's partition: the registry refuses it (its own deployment's slash still counts).
+    const elsewhere = standInDeployment();
+    const forged = completeEnvelope(
+      chainEvents,
+      elsewhere.as('chain-indexer').origin,
+      event.provider,
+      0,
+      { ...event, log: { ...event.log, contract: elsewhere.deployments.contracts.staking } },
+    );
+    const refusedBefore = (await registry.refused()).foreign_deployment ?? 0;
+    await bus.ensureTopics(catalogueTopics([Topics.chain]));
+    await producer.send(
+      [forged, env].map((e) => ({
+        topic: Topics.chain,
         key: event.provider,
-        value: encodeEnvelope(chainEvents, env),
+        value: encodeEnvelope(chainEvents, e),
         headers: {},
-      },
-    ]);
+      })),
+    );
     const q = await nodeWhere(
       name,
       (x) => x.status === registryV1.NodeStatus.NODE_STATUS_QUARANTINED,
@@ -256,6 +281,8 @@ describe('registry admission', () => {
       slashPending: true,
       inactiveReason: 'SlashPending',
     });
+    // The forged one was before it on the same partition: counted as refused by then.
+    expect((await registry.refused()).foreign_deployment).toBe(refusedBefore + 1);
   });
 
   it('given a node is deleted, then it leaves the inventory, and every change went out through the outbox', async () => {
@@ -283,5 +310,15 @@ describe('registry admission', () => {
     expect(types).toEqual(
       expect.arrayContaining(['NodeRejected', 'ProviderActivated', 'ProviderDeactivated']),
     );
+    // Every event is stamped as the registry's, of the test's deployment.
+    const origins = await pool.query<{ deployment: string; producer: string }>(
+      `SELECT DISTINCT headers->>'deployment-id' AS deployment, headers->>'producer' AS producer FROM ${schema}.outbox`,
+    );
+    expect(origins.rows).toEqual([
+      {
+        deployment: withScopes(chain.deployments, chain.deploymentsFile).deploymentId,
+        producer: 'registry',
+      },
+    ]);
   });
 });

@@ -1,9 +1,9 @@
-import { requireStackVar } from '@starminer/testing';
+import { requireStackVar, standInDeployment, testBus } from '@starminer/testing';
 import { Pool } from 'pg';
 import { eventsV1 } from '@starminer/proto';
 import { starminerRegistry, type StarminerEvent } from '../../src/catalogue/starminer-events';
-import { encodeEnvelope } from '../../src/envelope';
-import { KafkaJsBus } from '../../src/kafka/kafkajs-bus';
+import { encodeEnvelope, type EventOrigin } from '../../src/envelope';
+import { type KafkaJsBus } from '../../src/kafka/kafkajs-bus';
 import { type OutgoingMessage } from '../../src/kafka/ports';
 import { silentLogger, type Logger } from '../../src/logger';
 import { migrateEventing } from '../../src/postgres/migrations';
@@ -12,7 +12,16 @@ import { type Tx } from '../../src/postgres/transaction';
 
 export const registry = starminerRegistry();
 export const databaseUrl = () => requireStackVar('DATABASE_URL');
-export const brokers = () => requireStackVar('KAFKA_BROKERS').split(',');
+
+/**
+ * The deployment this file's events belong to (stand-in contracts): test events are published
+ * with its origin and test consumers accept its events only.
+ */
+export const deployment = standInDeployment();
+/** Origin of the job events the tests publish: the matchmaker owns JobQueued. */
+export const jobOrigin: EventOrigin = deployment.as('matchmaker').origin;
+/** Scope of every test consumer: this file's deployment. */
+export const scope = deployment.as('test-consumer').scope;
 
 /** Names unique to this run so tests never share schemas, topics or groups. */
 export function uniqueName(prefix: string): string {
@@ -22,17 +31,19 @@ export function uniqueName(prefix: string): string {
 /** Logs only errors, to keep test output readable through deliberate outages. */
 export const testLogger: Logger = { ...silentLogger, error: (msg, f) => console.error(msg, f) };
 
+/** A bus in this test file's Kafka namespace. */
 export function newBus(clientId: string): KafkaJsBus {
-  return new KafkaJsBus({ clientId, brokers: brokers(), logger: silentLogger });
+  return testBus(clientId, { logger: silentLogger });
 }
 
 /** A fresh schema with the eventing tables and an `effects` table handlers insert into. */
 export async function newSchema(pool: Pool, prefix: string): Promise<string> {
   const schema = uniqueName(prefix);
   await migrateEventing(pool, schema);
-  // No unique constraint on purpose: a duplicate effect would show as a second row.
+  // No unique constraint on purpose: a duplicate effect would show as a second row. `seq` keeps
+  // the order effects were applied in.
   await pool.query(
-    `CREATE TABLE "${schema}".effects (event_id text NOT NULL, consumer text NOT NULL)`,
+    `CREATE TABLE "${schema}".effects (seq bigserial, event_id text NOT NULL, consumer text NOT NULL)`,
   );
   return schema;
 }
@@ -66,13 +77,14 @@ export function jobQueued(jobId: string): Extract<StarminerEvent, { type: 'JobQu
   };
 }
 
-/** A Kafka message carrying a JobQueued envelope, as the relay would send it. */
+/** A Kafka message carrying a JobQueued envelope, as the relay would send it (the matchmaker's, by default). */
 export function jobQueuedMessage(
   topic: string,
   jobId: string,
   version: number,
+  origin: EventOrigin = jobOrigin,
 ): { eventId: string; message: OutgoingMessage } {
-  const env = completeEnvelope(registry, jobId, version, jobQueued(jobId));
+  const env = completeEnvelope(registry, origin, jobId, version, jobQueued(jobId));
   return {
     eventId: env.eventId,
     message: {

@@ -6,6 +6,9 @@ import {
 } from '@nestjs/common';
 import { readDeployments, type Deployments } from '@starminer/chain';
 import {
+  catalogueTopics,
+  deploymentScope,
+  type EventScope,
   EventConsumer,
   KafkaJsBus,
   OutboxRelay,
@@ -15,7 +18,14 @@ import {
   starminerRegistry,
   type StarminerEvent,
 } from '@starminer/eventing';
-import { JsonLogger, PostgresDatabase, Readiness, SERVICE_CONFIG } from '@starminer/service-kit';
+import {
+  JsonLogger,
+  kafkaBusOptions,
+  Metrics,
+  PostgresDatabase,
+  Readiness,
+  SERVICE_CONFIG,
+} from '@starminer/service-kit';
 import { GetBalancesHandler } from '../app/get-balances/get-balances.handler';
 import { PostRewardRootHandler } from '../app/post-reward-root/post-reward-root.handler';
 import { MirrorQueries } from '../app/query-mirror/mirror-queries';
@@ -41,6 +51,8 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
   /** PostRewardRoot: records reward roots the signer posts to the RewardDistributor. */
   readonly rewardRoots: PostRewardRootHandler;
   private readonly deployments: Deployments;
+  /** What the settlement consumer accepts: job events of this deployment, from the matchmaker. */
+  private readonly scope: EventScope;
   private readonly bus: KafkaJsBus;
   private follower: ChainFollower | undefined;
   private producer: Producer | undefined;
@@ -54,8 +66,12 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     private readonly database: PostgresDatabase,
     private readonly logger: JsonLogger,
     private readonly readiness: Readiness,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     this.deployments = readDeployments(config.DEPLOYMENTS_FILE);
+    // The mirror's outbox stamps the same origin ('chain-indexer' of this deployment): buildIndexer
+    // derives it from the deployments, as every follower (service, runner, bench) does.
+    this.scope = deploymentScope(this.deployments, { service: 'chain-indexer' }).scope;
     this.queries = new MirrorQueries(
       database.pool,
       database.schema,
@@ -74,11 +90,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
       this.deployments.contracts.rewardDistributor,
       this.deployments.chainId,
     );
-    this.bus = new KafkaJsBus({
-      clientId: 'chain-indexer',
-      brokers: config.KAFKA_BROKERS.split(','),
-      logger,
-    });
+    this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'chain-indexer'), logger });
   }
 
   private stopped = false;
@@ -155,7 +167,8 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
       this.started.follower = true;
     }
     if (follow && !this.started.relay) {
-      await this.bus.ensureTopics([{ topic: Topics.chain }]);
+      // The deployment's namespace may be new: the chain topic exists before anything is relayed.
+      await this.bus.ensureTopics(catalogueTopics([Topics.chain]));
       this.producer ??= this.bus.producer();
       await this.producer.connect();
       if (this.stopped) return;
@@ -175,7 +188,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     }
     if (sign && !this.started.consumer) {
       const record = new RecordSettlementIntentHandler(schema);
-      await this.bus.ensureTopics([{ topic: Topics.job }]);
+      // start() creates the job topic and its dead-letter topic in the namespace.
       this.consumer = new EventConsumer({
         bus: this.bus,
         pool,
@@ -183,6 +196,8 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         groupId: c.SETTLEMENT_CONSUMER_GROUP,
         topics: [Topics.job],
         registry: starminerRegistry(),
+        scope: this.scope,
+        onRefused: this.metrics.countRefused(c.SETTLEMENT_CONSUMER_GROUP),
         logger: this.logger,
         handler: (env, tx) => record.handle(env, tx),
       });

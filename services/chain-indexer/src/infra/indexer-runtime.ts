@@ -1,5 +1,6 @@
 import { type Pool } from 'pg';
 import { type Deployments } from '@starminer/chain';
+import { deploymentScope } from '@starminer/eventing';
 import { ChainFollower, type FollowerLogger } from './chain-follower';
 import { JsonRpcClient } from './json-rpc';
 import { LogDecoder } from './log-decoder';
@@ -28,7 +29,8 @@ export interface Indexer {
 
 /**
  * Wires the follower for one deployment: the same code path for the service, the runner script the
- * kill test starts, and the bench. Migrates the schema first; checks the node is the deployment's chain.
+ * kill test starts, and the bench. Migrates the schema first; checks the node is the deployment's
+ * chain. It follows only the deployment's contracts and stamps its events with the deployment.
  */
 export async function buildIndexer(s: IndexerSettings): Promise<Indexer> {
   await migrateChainIndexer(s.pool, s.schema);
@@ -40,11 +42,19 @@ export async function buildIndexer(s: IndexerSettings): Promise<Indexer> {
     );
   }
   const decoder = new LogDecoder(chainId, s.deployments.contracts);
-  const store = new MirrorStore(s.pool, s.schema, chainId, {
-    jobEscrow: s.deployments.contracts.jobEscrow,
-    rewardDistributor: s.deployments.contracts.rewardDistributor,
-    addresses: Object.values(s.deployments.contracts),
-  });
+  // Its events are this deployment's, announced by the chain-indexer.
+  const { origin } = deploymentScope(s.deployments, { service: 'chain-indexer' });
+  const store = new MirrorStore(
+    s.pool,
+    s.schema,
+    chainId,
+    {
+      jobEscrow: s.deployments.contracts.jobEscrow,
+      rewardDistributor: s.deployments.contracts.rewardDistributor,
+      addresses: Object.values(s.deployments.contracts),
+    },
+    origin,
+  );
   const follower = new ChainFollower({
     rpc,
     decoder,

@@ -5,6 +5,7 @@ import {
   quoteSchema,
   withTransaction,
   type ChainEvent,
+  type EventOrigin,
   type Tx,
 } from '@starminer/eventing';
 import { eventsV1 } from '@starminer/proto';
@@ -63,9 +64,11 @@ export class MirrorStore {
     readonly schema: string,
     readonly chainId: number,
     private readonly ctx: ProjectionContext & { addresses: string[] },
+    /** Stamped on every event announced: 'chain-indexer' of the deployment it follows. */
+    origin: EventOrigin,
   ) {
     this.s = quoteSchema(schema);
-    this.publisher = new OutboxPublisher(schema, chainEvents);
+    this.publisher = new OutboxPublisher(schema, chainEvents, origin);
     this.starminer = new Set(ctx.addresses.map((a) => a.toLowerCase()));
   }
 

@@ -1,31 +1,32 @@
 // A downstream consumer of starminer.chain.v1 as a service would write one: it keeps a row per
 // chain event it derived something from, and on ChainReorged deletes the voided ones (and
-// remembers them, so a voided event arriving late is not applied). Only events of one indexer
-// schema are considered: the topic is shared by every test.
+// remembers them, so a voided event arriving late is not applied). It reads the test file's
+// namespace and accepts only the indexed deployment's events (its scope); of those, only events
+// of one indexer schema are considered.
 import { type Pool } from 'pg';
 import {
+  catalogueTopics,
   EventConsumer,
-  KafkaJsBus,
+  type EventScope,
   migrateEventing,
   silentLogger,
   starminerRegistry,
   Topics,
   type StarminerEvent,
 } from '@starminer/eventing';
-import { kafkaBrokers, uniqueName } from './indexer';
+import { testBus } from '@starminer/testing';
+import { uniqueName } from './indexer';
 
 export class DownstreamConsumer {
   readonly schema = uniqueName('ci_downstream');
-  private readonly bus = new KafkaJsBus({
-    clientId: 'ci-downstream',
-    brokers: kafkaBrokers(),
-    logger: silentLogger,
-  });
+  private readonly bus = testBus('ci-downstream', { logger: silentLogger });
   private consumer: EventConsumer<StarminerEvent> | undefined;
 
   constructor(
     private readonly pool: Pool,
     private readonly indexerSchema: string,
+    /** The indexed deployment's scope (`deploymentScope(deployments, ...)`). */
+    private readonly scope: EventScope,
   ) {}
 
   async start(): Promise<void> {
@@ -34,7 +35,7 @@ export class DownstreamConsumer {
       `CREATE TABLE "${this.schema}".derived (event_id text PRIMARY KEY, block_hash text, log_index int)`,
     );
     await this.pool.query(`CREATE TABLE "${this.schema}".voided (event_id text PRIMARY KEY)`);
-    await this.bus.ensureTopics([{ topic: Topics.chain }]);
+    await this.bus.ensureTopics(catalogueTopics([Topics.chain]));
     const s = `"${this.schema}"`;
     this.consumer = new EventConsumer({
       bus: this.bus,
@@ -43,6 +44,7 @@ export class DownstreamConsumer {
       groupId: uniqueName('ci-downstream'),
       topics: [Topics.chain],
       registry: starminerRegistry(),
+      scope: this.scope,
       logger: silentLogger,
       handler: async (env, tx) => {
         const mine = await tx.query(

@@ -8,7 +8,6 @@ import { buildIndexer, type Indexer } from '../../src/infra/indexer-runtime';
 import { JsonRpcClient, type RawLog } from '../../src/infra/json-rpc';
 
 export const databaseUrl = () => requireStackVar('DATABASE_URL');
-export const kafkaBrokers = () => requireStackVar('KAFKA_BROKERS').split(',');
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;

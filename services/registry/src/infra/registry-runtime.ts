@@ -6,6 +6,8 @@ import {
 } from '@nestjs/common';
 import { readDeployments } from '@starminer/chain';
 import {
+  catalogueTopics,
+  deploymentScope,
   EventConsumer,
   KafkaJsBus,
   nodeEvents,
@@ -14,10 +16,13 @@ import {
   type Producer,
   type StarminerEvent,
   starminerRegistry,
+  Topics,
 } from '@starminer/eventing';
 import {
   BackgroundStart,
   JsonLogger,
+  kafkaBusOptions,
+  Metrics,
   PostgresDatabase,
   Readiness,
   SERVICE_CONFIG,
@@ -62,12 +67,17 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PostgresDatabase) private readonly database: PostgresDatabase,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(Metrics) metrics: Metrics,
   ) {
     const { pool, schema } = database;
+    const deployments = readDeployments(config.DEPLOYMENTS_FILE);
+    // The registry publishes node events as 'registry' of its deployment and reads only chain
+    // events (providers are checked in its own ProviderRegistry at admission): no region rule.
+    const { origin, scope } = deploymentScope(deployments, { service: 'registry' });
     this.nodes = new NodeRepository(pool, schema);
     this.providers = new ProviderRepository(pool, schema);
-    const publisher = new OutboxPublisher(schema, nodeEvents);
-    this.reader = new StakeReader(config.CHAIN_RPC_URL, readDeployments(config.DEPLOYMENTS_FILE));
+    const publisher = new OutboxPublisher(schema, nodeEvents, origin);
+    this.reader = new StakeReader(config.CHAIN_RPC_URL, deployments);
     this.standings = new ProviderStandings({
       pool,
       providers: this.providers,
@@ -95,11 +105,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       concurrency: config.RECONCILE_CONCURRENCY,
     });
     this.queries = new QueryInventoryHandler(this.nodes, this.providers);
-    this.bus = new KafkaJsBus({
-      clientId: 'registry',
-      brokers: config.KAFKA_BROKERS.split(','),
-      logger,
-    });
+    this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'registry'), logger });
     const chain = new ApplyChainEventHandler(
       this.standings,
       this.providers,
@@ -113,6 +119,8 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       groupId: config.CONSUMER_GROUP,
       topics: [config.CHAIN_TOPIC],
       registry: starminerRegistry(),
+      scope,
+      onRefused: metrics.countRefused(config.CONSUMER_GROUP),
       logger,
       handler: (env, tx) => chain.handle(env, tx),
     });
@@ -131,6 +139,8 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
 
   private async startAfterMigrations(): Promise<void> {
     const { pool, schema } = this.database;
+    // The deployment's namespace may be new: the node topic exists before anything is relayed.
+    await this.bus.ensureTopics(catalogueTopics([Topics.node]));
     this.producer = this.bus.producer();
     await this.producer.connect();
     this.relay = new OutboxRelay({
@@ -142,7 +152,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       pollIntervalMs: 200,
     });
     this.relay.start();
-    await this.bus.ensureTopics([{ topic: this.config.CHAIN_TOPIC }]);
+    // The consumer creates the chain topic (and its dead-letter topic) in the namespace.
     await this.consumer.start();
     this.readiness.register(this.consumer.readiness());
     this.readiness.register({
@@ -167,6 +177,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     await this.consumer.stop().catch(() => undefined);
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);
+    await this.bus.close().catch(() => undefined);
     this.reader.destroy();
   }
 

@@ -1,7 +1,7 @@
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { registryV1 } from '@starminer/proto';
-import { JsonLogger, type RunningService, startService } from '@starminer/service-kit';
-import { requireStackVar, waitForStartup } from '@starminer/testing';
+import { JsonLogger, Metrics, type RunningService, startService } from '@starminer/service-kit';
+import { stackEnv, waitForStartup } from '@starminer/testing';
 import { loadConfig } from '../../src/config';
 import { RegistryRuntime } from '../../src/infra/registry-runtime';
 import { registryGrpcService } from '../../src/api/registry.grpc';
@@ -9,15 +9,18 @@ import { RegistryModule } from '../../src/registry.module';
 
 export interface HarnessEnv {
   schema: string;
-  chainTopic: string;
-  group: string;
+  /** The test's deployment: the registry stamps its events with it and reads only its chain events. */
   deploymentsFile: string;
   nodeSelector: string;
   regions: Array<{ region: string; kubeconfig: string }>;
   extra?: Record<string, string>;
 }
 
-/** The registry service started in this process, as main.ts starts it, plus a gRPC client. */
+/**
+ * The registry service started in this process, as main.ts starts it, plus a gRPC client. It runs
+ * in the test file's Kafka namespace (stackEnv's KAFKA_TOPIC_PREFIX), so its chain topic and
+ * consumer group keep their logical names.
+ */
 export class RegistryHarness {
   private constructor(
     readonly running: RunningService,
@@ -26,18 +29,14 @@ export class RegistryHarness {
 
   static async start(e: HarnessEnv): Promise<RegistryHarness> {
     const config = loadConfig({
-      DATABASE_URL: requireStackVar('DATABASE_URL'),
+      ...stackEnv(),
       DATABASE_SCHEMA: e.schema,
       HTTP_PORT: '0',
       GRPC_PORT: '0',
       LOG_LEVEL: 'warn',
       KUBE_REGIONS: e.regions.map((r) => `${r.region}=${r.kubeconfig}`).join(','),
       NODE_LABEL_SELECTOR: e.nodeSelector,
-      CHAIN_RPC_URL: requireStackVar('CHAIN_RPC_URL'),
       DEPLOYMENTS_FILE: e.deploymentsFile,
-      KAFKA_BROKERS: requireStackVar('KAFKA_BROKERS'),
-      CHAIN_TOPIC: e.chainTopic,
-      CONSUMER_GROUP: e.group,
       RESYNC_INTERVAL_MS: '5000',
       PROVIDER_RECHECK_INTERVAL_MS: '1000',
       PROVIDER_MAX_AGE_MS: '0',
@@ -63,6 +62,17 @@ export class RegistryHarness {
 
   runtime(): RegistryRuntime {
     return this.running.app.get(RegistryRuntime);
+  }
+
+  /** Events its consumer refused, by reason (`starminer_events_refused_total`). */
+  async refused(): Promise<Record<string, number>> {
+    const { values } = await this.running.app.get(Metrics).eventsRefused.get();
+    const out: Record<string, number> = {};
+    for (const v of values) {
+      const reason = String(v.labels.reason);
+      out[reason] = (out[reason] ?? 0) + v.value;
+    }
+    return out;
   }
 
   private call<Req, Res>(
