@@ -8,7 +8,11 @@ import {
   type Producer,
   Topics,
 } from '@starminer/eventing';
-import { nodeIdentityMessage, NOT_ADMITTED_TAINT_KEY } from '@starminer/node-identity';
+import {
+  deploymentNodeLabel,
+  nodeIdentityMessage,
+  NOT_ADMITTED_TAINT_KEY,
+} from '@starminer/node-identity';
 import { registryV1 } from '@starminer/proto';
 import {
   regionKubeconfig,
@@ -53,8 +57,14 @@ async function newNode(
   created.push(name);
   return createGpuNode(core, { name, labels: { ...runLabel, ...spec.labels }, ...spec });
 }
-const join = (name: string, key: Wallet, pool = 'h100-t') =>
-  joinNode(core, { region, providerKey: key.privateKey, node: name, pool });
+// Joined to this test's deployment, so a registry of another deployment watching the shared
+// cluster (a running demo's) leaves the node alone, as this test's registry leaves theirs.
+const join = (
+  name: string,
+  key: Wallet,
+  pool = 'h100-t',
+  deployment = deploymentNodeLabel(chain.deployments),
+) => joinNode(core, { region, providerKey: key.privateKey, node: name, pool, deployment });
 const until = <T>(what: string, probe: () => Promise<T | undefined>) =>
   waitUntil(what, probe, { timeoutMs: 30_000 });
 const nodeWhere = (name: string, pred: (n: registryV1.Node) => boolean) =>
@@ -201,6 +211,23 @@ describe('registry admission', () => {
       expect(pools.reduce((s, p) => s + p.nodes, 0)).toBe(1);
     },
   );
+
+  it('given a node joined to another deployment, then this registry leaves it alone: not admitted, rejected or tainted', async () => {
+    const other = standInDeployment();
+    const foreign = await newNode('foreign');
+    const mine = await newNode('mine');
+    await join(foreign.metadata!.name!, active, 'h100-t', deploymentNodeLabel(other.deployments));
+    await join(mine.metadata!.name!, active);
+    // The node of this deployment joined after it is admitted: the registry has seen both.
+    await nodeWhere(
+      mine.metadata!.name!,
+      (x) => x.status === registryV1.NodeStatus.NODE_STATUS_ADMITTED,
+    );
+    expect(await registry.node(region, foreign.metadata!.name!)).toBeUndefined();
+    const k = await core.readNode({ name: foreign.metadata!.name! });
+    expect(k.metadata?.annotations?.['starminer.io/admission']).toBeUndefined();
+    expect(k.spec?.taints?.some((t) => t.key === NOT_ADMITTED_TAINT_KEY) ?? false).toBe(false);
+  });
 
   it('given pods bound to an admitted node, then allocated follows them and deleting frees it', async () => {
     const name = nodeName('ok');

@@ -15,6 +15,7 @@ import * as k8s from '@kubernetes/client-node';
 import { NonceManager, Wallet } from 'ethers';
 import { Pool } from 'pg';
 import { connectContracts, devWallet } from '@starminer/chain';
+import { deploymentNodeLabel } from '@starminer/node-identity';
 import { commonV1, pricingV1 } from '@starminer/proto';
 import {
   deployFreshProtocol,
@@ -166,6 +167,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       providerKey: provider.privateKey,
       pool: `h100-e2e${run}`,
       gpus: 8,
+      deployment: deploymentNodeLabel(d),
     });
     removeNodes = () => nodes.remove();
   }

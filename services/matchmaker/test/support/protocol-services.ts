@@ -185,9 +185,9 @@ export async function joinedPrivateRegion(o: {
 }
 
 /**
- * kwok GPU nodes of the test's provider in a shared region, joined with the operator's command.
- * A registry of another contract set watching the shared clusters with the default selector
- * taints them as not admitted; prefer joinedPrivateRegion where that can happen.
+ * kwok GPU nodes of the test's provider in a shared region, joined with the operator's command
+ * and labelled with the test's deployment (`deploymentNodeLabel`), so the registry of another
+ * deployment watching the shared clusters (a running demo's) leaves them alone.
  */
 export async function addJoinedNodes(o: {
   region: string;
@@ -196,6 +196,8 @@ export async function addJoinedNodes(o: {
   providerKey: string;
   pool: string;
   gpus: number;
+  /** `deploymentNodeLabel` of the test's deployment. */
+  deployment: string;
 }): Promise<{ remove(): Promise<void> }> {
   const core = coreApi(regionKubeconfig(o.region));
   const remove = async () => {
@@ -209,6 +211,7 @@ export async function addJoinedNodes(o: {
         providerKey: o.providerKey,
         node: name,
         pool: o.pool,
+        deployment: o.deployment,
       });
     }
   } catch (err) {

@@ -1,3 +1,4 @@
+import { deploymentNodeLabel } from '@starminer/node-identity';
 import {
   Inject,
   Injectable,
@@ -91,6 +92,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     this.controller = new NodeController({
       regions: config.KUBE_REGIONS.map((r) => regionClient(r.region, r.kubeconfig)),
       nodeLabelSelector: config.NODE_LABEL_SELECTOR,
+      deployment: deploymentNodeLabel(deployments),
       handler: new ReconcileNodeHandler({
         pool,
         nodes: this.nodes,

@@ -10,6 +10,8 @@ import { type ReconcileNodeHandler } from './reconcile-node.handler';
 export interface NodeControllerOptions {
   regions: RegionClient[];
   nodeLabelSelector: string;
+  /** This deployment's node label value: nodes labelled for another deployment are left alone. */
+  deployment: string;
   handler: ReconcileNodeHandler;
   nodes: NodeRepository;
   logger: JsonLogger;
@@ -57,6 +59,7 @@ export class NodeController {
       r.watcher = new RegionWatcher({
         client,
         nodeLabelSelector: o.nodeLabelSelector,
+        deployment: o.deployment,
         logger: o.logger,
         onNodeChanged: (name) => this.enqueue(r, name),
         onListed: () => void this.resyncRegion(r),

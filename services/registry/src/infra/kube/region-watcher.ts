@@ -1,12 +1,18 @@
 import * as k8s from '@kubernetes/client-node';
 import { type JsonLogger } from '@starminer/service-kit';
-import { GPU_RESOURCE } from '@starminer/node-identity';
+import { GPU_RESOURCE, NodeLabels } from '@starminer/node-identity';
 import { type RegionClient } from './kube-client';
 
 export interface RegionWatcherOptions {
   client: RegionClient;
   /** Only nodes matching it are watched (by default those that claim a provider). */
   nodeLabelSelector: string;
+  /**
+   * This deployment's node label value (`deploymentNodeLabel`). A node labelled for another
+   * deployment is not this registry's: it is treated as absent (never admitted, rejected or
+   * tainted), so deployments sharing a cluster leave each other's nodes alone.
+   */
+  deployment: string;
   /** A node changed, appeared or disappeared, or the GPUs its pods hold changed. */
   onNodeChanged: (name: string) => void;
   /** A (re)list of nodes and pods finished: every node should be reconciled. */
@@ -129,11 +135,20 @@ export class RegionWatcher {
   }
 
   node(name: string): k8s.V1Node | undefined {
-    return this.nodes.get(name);
+    const node = this.nodes.get(name);
+    return node && this.isOurs(node) ? node : undefined;
   }
 
   nodeNames(): string[] {
-    return this.nodes.list().flatMap((n) => (n.metadata?.name ? [n.metadata.name] : []));
+    return this.nodes
+      .list()
+      .flatMap((n) => (n.metadata?.name && this.isOurs(n) ? [n.metadata.name] : []));
+  }
+
+  /** Unlabelled nodes are whichever registry watches the cluster; labelled ones, their deployment's. */
+  private isOurs(node: k8s.V1Node): boolean {
+    const claimed = node.metadata?.labels?.[NodeLabels.deployment];
+    return claimed === undefined || claimed === '' || claimed === this.o.deployment;
   }
 
   allocatedGpus(node: string): number {
