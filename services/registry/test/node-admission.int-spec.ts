@@ -227,6 +227,11 @@ describe('registry admission', () => {
     const k = await core.readNode({ name: foreign.metadata!.name! });
     expect(k.metadata?.annotations?.['starminer.io/admission']).toBeUndefined();
     expect(k.spec?.taints?.some((t) => t.key === NOT_ADMITTED_TAINT_KEY) ?? false).toBe(false);
+    // Out of the pool again, so the capacity the next tests count is theirs alone.
+    for (const n of [foreign, mine]) await deleteNodeIfPresent(core, n.metadata!.name!);
+    await until('the node of this deployment to leave the inventory', async () =>
+      (await registry.node(region, mine.metadata!.name!)) ? undefined : true,
+    );
   });
 
   it('given pods bound to an admitted node, then allocated follows them and deleting frees it', async () => {
