@@ -43,11 +43,12 @@ breaking: ## buf breaking: fail if the protos broke compatibility with $(BUF_AGA
 	else echo "no protos at $(BUF_AGAINST): nothing to compare"; fi
 
 .PHONY: verify
-verify: gen ## Regenerate and fail if the generated code in git is stale
+verify: gen ## Regenerate (fail if the generated code in git is stale), then type-check, lint and check formatting
 	@if [ -n "$$(git status --porcelain -- libs/proto/src/gen libs/chain/src/gen)" ]; then \
 	  echo "error: generated code is stale; run 'make gen' and commit the result:"; \
 	  git status --porcelain -- libs/proto/src/gen libs/chain/src/gen; exit 1; fi
 	@echo "generated code is up to date"
+	$(MAKE) --no-print-directory lint
 
 ##@ Local stack
 

@@ -1,4 +1,4 @@
-// Test tiers by file suffix (ARCHITECTURE.md §9.8):
+// Test tiers by file suffix (docs/CONVENTIONS.md):
 //   unit         *.spec.ts      pure logic, no I/O
 //   integration  *.int-spec.ts  real Postgres, Kafka, anvil and kube-apiservers from deploy/local
 //   e2e          test/e2e/*.e2e-spec.ts  the whole system

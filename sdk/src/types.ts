@@ -6,7 +6,7 @@ export type Urgency = (typeof URGENCIES)[number];
 export const JOB_CLASSES = ['training', 'inference', 'rendering', 'other'] as const;
 export type JobClass = (typeof JOB_CLASSES)[number];
 
-/** Job states as the gateway names them (ARCHITECTURE.md §3). */
+/** Job states as the gateway names them. */
 export const JOB_STATES = [
   'SUBMITTED',
   'QUOTED',

@@ -1,4 +1,4 @@
-/** Structured logs with ids (ARCHITECTURE.md §9.13); services pass their own logger. */
+/** Structured logs with ids (docs/CONVENTIONS.md); services pass their own logger. */
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;

@@ -1,5 +1,5 @@
 /**
- * State is a left fold of events (ARCHITECTURE.md §3): `evolve` must be pure and total over the
+ * State is a left fold of events: `evolve` must be pure and total over the
  * events it is given; unknown event types should return the state unchanged.
  */
 export type Evolve<S, E> = (state: S, event: E) => S;

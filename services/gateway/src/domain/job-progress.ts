@@ -18,7 +18,7 @@ export const JOB_STATES = [
 ] as const;
 export type JobStateName = (typeof JOB_STATES)[number];
 
-/** The state each job event moves a job to (ARCHITECTURE.md §3). */
+/** The state each job event moves a job to. */
 export const STATE_AFTER_EVENT: Readonly<Record<string, JobStateName>> = {
   JobSubmitted: 'SUBMITTED',
   JobQuoted: 'QUOTED',

@@ -1,7 +1,7 @@
 import { type commonV1 } from '@starminer/proto';
 import { type QuoteTerms } from '../domain/job-state';
 
-/** Pricing seen from the matchmaker (ARCHITECTURE.md §9.5): who signs the quote is swappable. */
+/** Pricing seen from the matchmaker: who signs the quote is swappable. */
 export interface QuoteRequest {
   jobId: string;
   clientAddress: string;

@@ -2,7 +2,7 @@ import { type JobEvent } from '@starminer/eventing';
 import { type commonV1, type eventsV1 } from '@starminer/proto';
 import { type SimulationSpec } from './job-spec';
 
-/** States of the Job aggregate (ARCHITECTURE.md §3); `New` is the empty stream. */
+/** States of the Job aggregate; `New` is the empty stream. */
 export type JobStatus =
   | 'New'
   | 'Submitted'

@@ -111,7 +111,7 @@ export function urgencyToJSON(object: Urgency): string {
   }
 }
 
-/** States of the matchmaker's Job aggregate (ARCHITECTURE.md §3). */
+/** States of the matchmaker's Job aggregate. */
 export enum JobState {
   JOB_STATE_UNSPECIFIED = 0,
   JOB_STATE_SUBMITTED = 1,

@@ -10,7 +10,7 @@ import { Urgency, urgencyFromJSON, urgencyToJSON } from "../../common/v1/job";
 import { TokenAmount } from "../../common/v1/money";
 
 /**
- * Pricing cell a job is priced in: GPU class x region x urgency (ARCHITECTURE.md §1).
+ * Pricing cell a job is priced in: GPU class x region x urgency.
  * Kept in this package so events never depend on a service's API package.
  */
 export interface JobTier {

@@ -2163,7 +2163,7 @@ export const ListJobsResponse: MessageFns<ListJobsResponse> = {
   },
 };
 
-/** Owner of the Job aggregate: accepts, cancels and reroutes jobs (ARCHITECTURE.md §2, §3). */
+/** Owner of the Job aggregate: accepts, cancels and reroutes jobs. */
 export type MatchmakerServiceService = typeof MatchmakerServiceService;
 export const MatchmakerServiceService = {
   submitJob: {
