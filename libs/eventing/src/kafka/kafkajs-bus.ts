@@ -83,25 +83,57 @@ export class KafkaJsBus implements EventBus {
     return new KafkaJsConsumer(this.kafka, options, this.logger, this.namespace);
   }
 
-  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+  /**
+   * Creates the topics that do not exist and waits until every partition has a leader. Several
+   * services create a new namespace's topics at once, and a just-created topic's metadata may
+   * briefly be unknown on the broker, so creation tolerates "already exists" per topic and the
+   * wait retries unknown topics and missing leaders (up to `timeoutMs`).
+   */
+  async ensureTopics(topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
     const admin = await this.admin();
+    const wanted = topics.map((t) => ({ ...t, topic: this.namespace.topic(t.topic) }));
     const existing = new Set(await admin.listTopics());
-    const missing = topics
-      .map((t) => ({ ...t, topic: this.namespace.topic(t.topic) }))
-      .filter((t) => !existing.has(t.topic));
+    const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return;
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.topic,
-          numPartitions: t.numPartitions ?? 1,
-          replicationFactor: t.replicationFactor ?? -1,
-        })),
-      });
-    } catch (err) {
-      // Another process created it between listTopics and createTopics.
-      if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+    for (const t of missing) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: false,
+          topics: [
+            {
+              topic: t.topic,
+              numPartitions: t.numPartitions ?? 1,
+              replicationFactor: t.replicationFactor ?? -1,
+            },
+          ],
+        });
+      } catch (err) {
+        // Another process created it between listTopics and createTopics.
+        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+      }
+    }
+    await this.waitForLeaders(
+      admin,
+      missing.map((t) => t.topic),
+      timeoutMs,
+    );
+  }
+
+  private async waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+          return;
+      } catch (err) {
+        const type = (err as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** attempt)));
     }
   }
 
