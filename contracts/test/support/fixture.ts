@@ -1,5 +1,6 @@
 import {
-  type JsonRpcSigner,
+  JsonRpcSigner,
+  type TransactionRequest,
   parseUnits,
   type TypedDataDomain,
   type Wallet,
@@ -19,6 +20,22 @@ import {
   type StarMinerContracts,
 } from '@starminer/chain';
 import { type TestChain } from './anvil';
+
+/**
+ * An unlocked dev account that sends with a quarter more gas than estimated. The estimate runs
+ * against the pending block and the transaction is mined in a later one: when a second has
+ * passed between them on a loaded machine, a write of `block.timestamp` over the same value
+ * becomes a real storage write, and a transaction given exactly the estimate runs out of gas.
+ */
+class MarginSigner extends JsonRpcSigner {
+  override async sendUncheckedTransaction(tx: TransactionRequest): Promise<string> {
+    if (tx.gasLimit == null) {
+      const estimate = await this.provider.estimateGas({ ...tx, from: this.address });
+      tx = { ...tx, gasLimit: (estimate * 5n) / 4n };
+    }
+    return super.sendUncheckedTransaction(tx);
+  }
+}
 
 /** Dev account indexes in tests: every role its own key; 10..19 are clients and providers. */
 export const ACCOUNT = {
@@ -61,7 +78,8 @@ export async function deployFixture(
   chain: TestChain,
   parameters: Partial<ProtocolParameters> = {},
 ): Promise<Fixture> {
-  const signer = (index: number) => chain.provider.getSigner(addressOf(index));
+  const signer = async (index: number): Promise<JsonRpcSigner> =>
+    new MarginSigner(chain.provider, addressOf(index));
   const deployments = await deployProtocol({
     deployer: await signer(ACCOUNT.deployer),
     roles: {
