@@ -24,13 +24,14 @@ const DEMO_HTTP_PORTS: Record<string, number> = {
   'chain-indexer': 8086,
 };
 
-/** Read models of the demo's services that another deployment's events corrupted before. */
+/**
+ * Read models of the demo's services that another deployment's events corrupted before. Prices
+ * are left out: the demo's own pricing may publish its first prices after the snapshot.
+ */
 const READ_MODELS: Record<string, string> = {
   'matchmaker nodes': `SELECT region, node, provider, pool, product, gpus FROM matchmaker.nodes ORDER BY 1, 2`,
   'matchmaker providers': `SELECT provider, active FROM matchmaker.providers ORDER BY 1`,
-  'matchmaker prices': `SELECT product, region, urgency, price::text FROM matchmaker.prices ORDER BY 1, 2, 3`,
   'spillover nodes': `SELECT region, node, product, gpus FROM spillover.nodes ORDER BY 1, 2`,
-  'spillover prices': `SELECT product, region, urgency, price::text FROM spillover.prices ORDER BY 1, 2, 3`,
   'registry nodes': `SELECT region, name, provider, pool, gpu_product, capacity_gpus, status FROM registry.nodes ORDER BY 1, 2`,
   'registry providers': `SELECT address, registered, active FROM registry.providers ORDER BY 1`,
 };
