@@ -26,7 +26,8 @@ const DEMO_HTTP_PORTS: Record<string, number> = {
 
 /**
  * Read models of the demo's services that another deployment's events corrupted before. Prices
- * are left out: the demo's own pricing may publish its first prices after the snapshot.
+ * move on their own (the demo's pricing republishes as load changes), so they are checked by
+ * origin instead: see FOREIGN_PRICES.
  */
 const READ_MODELS: Record<string, string> = {
   'matchmaker nodes': `SELECT region, node, provider, pool, product, gpus FROM matchmaker.nodes ORDER BY 1, 2`,
@@ -36,18 +37,47 @@ const READ_MODELS: Record<string, string> = {
   'registry providers': `SELECT address, registered, active FROM registry.providers ORDER BY 1`,
 };
 
+/**
+ * Prices the demo's matchmaker or spillover hold that the demo's own pricing never published: any
+ * row here came from another deployment's events.
+ */
+const FOREIGN_PRICES = ['matchmaker', 'spillover']
+  .map(
+    (service) => `SELECT '${service}' AS service, product, region, urgency, price::text
+      FROM ${service}.prices p
+      WHERE NOT EXISTS (SELECT 1 FROM pricing.price_history h
+                        WHERE h.region = p.region AND h.price = p.price)`,
+  )
+  .join(' UNION ALL ');
+
 type Snapshot = Record<string, unknown[]>;
 
-async function readModels(): Promise<Snapshot> {
+async function query<T>(run: (pool: Pool) => Promise<T>): Promise<T> {
   const pool = new Pool({ connectionString: requireStackVar('DATABASE_URL') });
   try {
-    const out: Snapshot = {};
-    for (const [name, sql] of Object.entries(READ_MODELS)) out[name] = (await pool.query(sql)).rows;
-    return out;
+    return await run(pool);
   } finally {
     await pool.end();
   }
 }
+
+const readModels = () =>
+  query(async (pool) => {
+    const out: Snapshot = {};
+    for (const [name, sql] of Object.entries(READ_MODELS)) out[name] = (await pool.query(sql)).rows;
+    return out;
+  });
+
+const foreignPrices = () => query(async (pool) => (await pool.query(FOREIGN_PRICES)).rows);
+const heldPrices = () =>
+  query(
+    async (pool) =>
+      (
+        await pool.query<{ n: string }>(
+          'SELECT (SELECT count(*) FROM matchmaker.prices) + (SELECT count(*) FROM spillover.prices) AS n',
+        )
+      ).rows[0]!.n,
+  );
 
 /** starminer_events_refused_total of each demo service, summed. */
 async function refusedCounts(): Promise<Record<string, number>> {
@@ -120,10 +150,16 @@ async function main(): Promise<void> {
     console.log(
       `changed: ${k}\n  before: ${JSON.stringify(before[k])}\n  after:  ${JSON.stringify(after[k])}`,
     );
+  const foreign = await foreignPrices();
+  console.log(`prices held by the demo's matchmaker and spillover: ${await heldPrices()}`);
+  for (const row of foreign) console.log(`price not published by the demo: ${JSON.stringify(row)}`);
   const refused = await refusedCounts();
   console.log(`events refused by the demo's services: ${JSON.stringify(refused)}`);
   if (changed.length > 0) throw new Error(`the demo's read models changed: ${changed.join(', ')}`);
-  console.log('the demo read models are unchanged; submitting a job with the CLI');
+  if (foreign.length > 0) throw new Error(`the demo holds ${foreign.length} foreign prices`);
+  console.log(
+    "the demo read models are unchanged and hold only the demo's prices; submitting a job with the CLI",
+  );
   const lines = cliJobSettles().trim().split('\n');
   const ended = JSON.parse(lines[lines.length - 1]!) as {
     jobs?: Array<{ jobId: string; state: string }>;
