@@ -49,3 +49,5 @@ export { BackgroundStart } from './readiness/background-start';
 export { unaryHandler } from './grpc/unary-handler';
 export { backgroundRuntimeProviders, type BackgroundRuntime } from './runtime/background-runtime';
 export { readRegionsFile, type RegionsFile } from './config/regions-file';
+export { ManualClock, systemClock, type Clock } from './time/clock';
+export { SequentialIds, uuidV7Ids, type IdSource } from './time/ids';
