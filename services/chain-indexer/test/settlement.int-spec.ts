@@ -20,6 +20,8 @@ import { eventsV1 } from '@starminer/proto';
 import { testBus, waitUntil } from '@starminer/testing';
 import { RecordSettlementIntentHandler } from '../src/app/settle-job/record-intent.handler';
 import { DEV_SETTLER_KEY } from '../src/config';
+import { chainJobIds } from '../src/infra/job-ids';
+import { recordSettlementIntents } from '../src/infra/pg-settlement-intents';
 import { SettlementSigner } from '../src/infra/settlement-signer';
 import {
   ACCOUNT,
@@ -70,7 +72,7 @@ describe('the settlement signer', () => {
     // The signer's consumer on starminer.job.v1 (a group of its own) and the signer.
     const b = bus();
     await b.ensureTopics(catalogueTopics([Topics.job]));
-    const record = new RecordSettlementIntentHandler(schema);
+    const record = new RecordSettlementIntentHandler(chainJobIds);
     // As the runtime scopes it: job events of the deployment, each from its owner (the matchmaker).
     const { scope } = deploymentScope(fx.deployments, { service: 'chain-indexer' });
     const matchmaker = deploymentScope(fx.deployments, { service: 'matchmaker' }).origin;
@@ -83,7 +85,7 @@ describe('the settlement signer', () => {
       registry: starminerRegistry(),
       scope,
       logger: silentLogger,
-      handler: (env, tx) => record.handle(env, tx),
+      handler: recordSettlementIntents(record, schema),
     });
     await consumer.start();
     const signerOpts = {

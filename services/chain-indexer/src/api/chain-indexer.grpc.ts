@@ -1,15 +1,9 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { chainIndexerV1 as v1, serviceProtoFiles } from '@starminer/proto';
 import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
-import {
-  InvalidArgumentError,
-  NotFoundError,
-  UnavailableError,
-  type CursorView,
-  type FlowView,
-  type LogView,
-  type MirrorQueries,
-} from '../app/query-mirror/mirror-queries';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../app/errors';
+import { type CursorView, type FlowView, type LogView } from '../app/ports';
+import { type MirrorQueries } from '../app/query-mirror/mirror-queries';
 import { type GetBalancesHandler } from '../app/get-balances/get-balances.handler';
 import {
   RewardRootConflictError,

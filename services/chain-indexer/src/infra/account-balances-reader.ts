@@ -1,4 +1,5 @@
 import { Interface } from 'ethers';
+import { type ChainBalances } from '../app/ports';
 import { type JsonRpcClient } from './json-rpc';
 
 const erc20 = new Interface(['function balanceOf(address) view returns (uint256)']);
@@ -9,7 +10,7 @@ const escrow = new Interface(['function credits(address) view returns (uint256)'
  * escrow's withdrawable credits (credits(account)). Both are read at a given block, the mirror's
  * cursor, so they agree with the mirrored escrow deposits of the same answer.
  */
-export class AccountBalancesReader {
+export class AccountBalancesReader implements ChainBalances {
   constructor(
     private readonly rpc: JsonRpcClient,
     private readonly contracts: { agpu: string; jobEscrow: string },

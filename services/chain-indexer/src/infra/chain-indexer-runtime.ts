@@ -34,8 +34,12 @@ import { type ChainIndexerConfig, DEV_SETTLER_KEY } from '../config';
 import { AccountBalancesReader } from './account-balances-reader';
 import { type ChainFollower } from './chain-follower';
 import { buildIndexer } from './indexer-runtime';
+import { chainJobIds } from './job-ids';
 import { JsonRpcClient } from './json-rpc';
 import { migrateChainIndexer } from './mirror-schema';
+import { PgMirrorReader } from './pg-mirror-reader';
+import { PgRewardRootRequests } from './pg-reward-root-requests';
+import { recordSettlementIntents } from './pg-settlement-intents';
 import { RewardRootSigner } from './reward-root-signer';
 import { SettlementSigner } from './settlement-signer';
 
@@ -73,8 +77,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     // derives it from the deployments, as every follower (service, runner, bench) does.
     this.scope = deploymentScope(this.deployments, { service: 'chain-indexer' }).scope;
     this.queries = new MirrorQueries(
-      database.pool,
-      database.schema,
+      new PgMirrorReader(database.pool, database.schema),
       BigInt(this.deployments.parameters.minStake),
     );
     this.balances = new GetBalancesHandler(
@@ -85,8 +88,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
       ),
     );
     this.rewardRoots = new PostRewardRootHandler(
-      database.pool,
-      database.schema,
+      new PgRewardRootRequests(database.pool, database.schema),
       this.deployments.contracts.rewardDistributor,
       this.deployments.chainId,
     );
@@ -187,7 +189,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
       this.started.relay = true;
     }
     if (sign && !this.started.consumer) {
-      const record = new RecordSettlementIntentHandler(schema);
+      const record = new RecordSettlementIntentHandler(chainJobIds);
       // start() creates the job topic and its dead-letter topic in the namespace.
       this.consumer = new EventConsumer({
         bus: this.bus,
@@ -199,7 +201,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         scope: this.scope,
         onRefused: this.metrics.countRefused(c.SETTLEMENT_CONSUMER_GROUP),
         logger: this.logger,
-        handler: (env, tx) => record.handle(env, tx),
+        handler: recordSettlementIntents(record, schema),
       });
       await this.consumer.start();
       this.started.consumer = true;

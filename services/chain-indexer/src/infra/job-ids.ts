@@ -1,4 +1,5 @@
 import { jobIdFromUuid, uuidFromJobId } from '@starminer/chain';
+import { type ChainJobIds } from '../app/ports';
 
 /** Service job id (UUID) of an on-chain job id, when it encodes one; else the bytes32 hex. */
 export function serviceJobId(chainJobId: string): string {
@@ -14,3 +15,5 @@ export function chainJobId(jobId: string): string {
   if (/^0x[0-9a-fA-F]{64}$/.test(jobId)) return jobId.toLowerCase();
   return jobIdFromUuid(jobId);
 }
+
+export const chainJobIds: ChainJobIds = { chainJobId };

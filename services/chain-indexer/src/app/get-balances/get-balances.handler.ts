@@ -1,13 +1,6 @@
-import {
-  type CursorView,
-  type MirrorQueries,
-  UnavailableError,
-} from '../query-mirror/mirror-queries';
-
-/** On-chain balances the mirror does not fold, read at a block (port of the chain reader). */
-export interface ChainBalances {
-  read(account: string, blockNumber: number): Promise<{ agpu: bigint; credits: bigint }>;
-}
+import { UnavailableError } from '../errors';
+import { type ChainBalances, type CursorView } from '../ports';
+import { type MirrorQueries } from '../query-mirror/mirror-queries';
 
 export interface AccountBalances {
   address: string;

@@ -1,22 +1,10 @@
-import { type Pool } from 'pg';
-import { quoteSchema } from '@starminer/eventing';
-import {
-  rewardRootProblems,
-  sameRewardRoot,
-  type RewardRootRequest,
-  type RewardRootStatus,
-} from '../../domain/reward-root';
-import { InvalidArgumentError } from '../query-mirror/mirror-queries';
+import { rewardRootProblems, sameRewardRoot } from '../../domain/reward-root';
+import { InvalidArgumentError } from '../errors';
+import { type RewardRootRequests, type RewardRootState } from '../ports';
 
 /** An epoch already requested with another root or total: it is not replaced. */
 export class RewardRootConflictError extends Error {
   override readonly name = 'RewardRootConflictError';
-}
-
-export interface RewardRootState extends RewardRootRequest {
-  status: RewardRootStatus;
-  txHash: string;
-  detail: string;
 }
 
 /**
@@ -28,17 +16,12 @@ export interface RewardRootState extends RewardRootRequest {
  * (infra/reward-root-signer.ts) sends it.
  */
 export class PostRewardRootHandler {
-  private readonly s: string;
-
   constructor(
-    private readonly pool: Pool,
-    schema: string,
+    private readonly requests: RewardRootRequests,
     /** Where the roots go: the RewardDistributor of the deployments file, and its chain. */
     readonly distributor: string,
     readonly chainId: number,
-  ) {
-    this.s = quoteSchema(schema);
-  }
+  ) {}
 
   async request(raw: {
     epoch: string;
@@ -48,16 +31,8 @@ export class PostRewardRootHandler {
   }): Promise<RewardRootState> {
     const { request, problems } = rewardRootProblems(raw);
     if (!request) throw new InvalidArgumentError(`PostRewardRoot: ${problems.join('; ')}`);
-    await this.pool.query(
-      `INSERT INTO ${this.s}.reward_root_requests (epoch, root, total, status)
-       VALUES ($1, $2, $3, 'pending')
-       ON CONFLICT (epoch) DO UPDATE SET root = EXCLUDED.root, total = EXCLUDED.total,
-         status = 'pending', detail = 'retry after: ' || ${this.s}.reward_root_requests.detail,
-         updated_at = now()
-       WHERE $4 AND ${this.s}.reward_root_requests.status = 'failed'`,
-      [request.epoch.toString(), request.root, request.total.toString(), raw.retryFailed],
-    );
-    const state = await this.state(request.epoch);
+    await this.requests.open(request, raw.retryFailed);
+    const state = await this.requests.get(request.epoch);
     if (!state || !sameRewardRoot(state, request))
       throw new RewardRootConflictError(
         `epoch ${request.epoch} was already requested with root ${state?.root} and total ${state?.total}; it is not replaced`,
@@ -65,27 +40,7 @@ export class PostRewardRootHandler {
     return state;
   }
 
-  async state(epoch: bigint): Promise<RewardRootState | undefined> {
-    const r = await this.pool.query<{
-      root: string;
-      total: string;
-      status: RewardRootStatus;
-      tx_hash: string;
-      detail: string;
-    }>(
-      `SELECT root, total, status, tx_hash, detail FROM ${this.s}.reward_root_requests WHERE epoch = $1`,
-      [epoch.toString()],
-    );
-    const row = r.rows[0];
-    return (
-      row && {
-        epoch,
-        root: row.root,
-        total: BigInt(row.total),
-        status: row.status,
-        txHash: row.tx_hash,
-        detail: row.detail,
-      }
-    );
+  state(epoch: bigint): Promise<RewardRootState | undefined> {
+    return this.requests.get(epoch);
   }
 }
