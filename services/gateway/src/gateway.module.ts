@@ -10,6 +10,8 @@ import {
   Readiness,
   readRegionsFile,
   SERVICE_CONFIG,
+  systemClock,
+  uuidV7Ids,
 } from '@starminer/service-kit';
 import { Authenticator, RateLimits } from './app/authenticate';
 import { JobUseCases } from './app/job-use-cases';
@@ -17,7 +19,7 @@ import { restRouter } from './api/rest.router';
 import { type GatewayConfig } from './config';
 import { perMinute } from './domain/token-bucket';
 import { ApiKeyRepository } from './infra/api-keys';
-import { Downstream } from './infra/downstream';
+import { GrpcDownstream } from './infra/downstream';
 import { JobIndex } from './infra/job-index';
 import { JobWatchHub } from './infra/job-watch-hub';
 import { PostgresRateLimiter } from './infra/rate-limiter';
@@ -32,7 +34,7 @@ import { SiweSessions } from './infra/siwe-sessions';
 export class GatewayComponents implements OnModuleDestroy {
   readonly router: ReturnType<typeof restRouter>;
   readonly hub: JobWatchHub;
-  readonly downstream: Downstream;
+  readonly downstream: GrpcDownstream;
   readonly siwe: SiweSessions;
   readonly jobs: JobUseCases;
   readonly auth: Authenticator;
@@ -52,7 +54,7 @@ export class GatewayComponents implements OnModuleDestroy {
       service: 'gateway',
       regions,
     });
-    this.downstream = new Downstream({
+    this.downstream = new GrpcDownstream({
       matchmaker: config.MATCHMAKER_GRPC_URL,
       pricing: config.PRICING_GRPC_URL,
       chainIndexer: config.CHAIN_INDEXER_GRPC_URL,
@@ -86,6 +88,8 @@ export class GatewayComponents implements OnModuleDestroy {
         submit: perMinute(config.RATE_SUBMIT_PER_MINUTE, config.RATE_SUBMIT_BURST),
         stream: perMinute(config.RATE_STREAM_PER_MINUTE, config.RATE_STREAM_BURST),
       }),
+      systemClock,
+      uuidV7Ids,
     );
     this.router = restRouter({ jobs: this.jobs, auth: this.auth, keys, siwe: this.siwe });
     const hub = this.hub;

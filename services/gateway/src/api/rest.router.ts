@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { type Authenticator, bearerToken } from '../app/authenticate';
-import { type JobUseCases, requireScope } from '../app/job-use-cases';
+import { requireScope } from '../app/job-fields';
+import { type JobUseCases } from '../app/job-use-cases';
 import { describeTemplate, templateSummaries } from '../app/templates';
 import { isScope, SCOPES } from '../domain/api-key';
 import { ApiError, invalid } from '../domain/errors';

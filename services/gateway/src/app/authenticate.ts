@@ -1,9 +1,7 @@
 import { type Principal } from '../domain/api-key';
 import { ApiError } from '../domain/errors';
 import { type BucketPolicy } from '../domain/token-bucket';
-import { type ApiKeyRepository } from '../infra/api-keys';
-import { type PostgresRateLimiter } from '../infra/rate-limiter';
-import { type SiweSessions } from '../infra/siwe-sessions';
+import { type ApiKeyVerifier, type RateLimiter, type SessionVerifier } from './ports';
 
 /**
  * Who is calling, for both APIs: an API key (`x-api-key`) or a Sign-In with Ethereum session
@@ -11,8 +9,8 @@ import { type SiweSessions } from '../infra/siwe-sessions';
  */
 export class Authenticator {
   constructor(
-    private readonly keys: ApiKeyRepository,
-    private readonly siwe: SiweSessions,
+    private readonly keys: ApiKeyVerifier,
+    private readonly sessions: SessionVerifier,
   ) {}
 
   async principal(apiKey: string | undefined, bearer: string | undefined): Promise<Principal> {
@@ -22,7 +20,7 @@ export class Authenticator {
       return p;
     }
     if (bearer) {
-      const p = await this.siwe.authenticate(bearer);
+      const p = await this.sessions.authenticate(bearer);
       if (!p) throw new ApiError('UNAUTHENTICATED', 'session unknown, expired or signed out');
       return p;
     }
@@ -44,7 +42,7 @@ export const bearerToken = (authorization: string | undefined): string | undefin
  */
 export class RateLimits {
   constructor(
-    private readonly limiter: PostgresRateLimiter,
+    private readonly limiter: RateLimiter,
     private readonly policies: { submit: BucketPolicy; stream: BucketPolicy },
   ) {}
 

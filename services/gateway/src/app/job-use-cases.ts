@@ -1,79 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { commonV1, type matchmakerV1, type pricingV1 } from '@starminer/proto';
-import { type Principal, type Scope } from '../domain/api-key';
-import { ApiError, invalid, jobNotFound } from '../domain/errors';
+import { type matchmakerV1, type pricingV1 } from '@starminer/proto';
+import { type Clock, type IdSource } from '@starminer/service-kit';
+import { type Principal } from '../domain/api-key';
+import { invalid, jobNotFound } from '../domain/errors';
 import { JOB_STATES, type JobStateName, isFinal, progressOf } from '../domain/job-progress';
 import { type NormalizedJob, normalizeJobRequest } from '../domain/job-request';
-import { type Downstream } from '../infra/downstream';
 import { type RateLimits } from './authenticate';
-import { type JobIndex } from '../infra/job-index';
-import { type JobUpdate, type JobWatchHub } from '../infra/job-watch-hub';
-
-const URGENCY: Record<NormalizedJob['urgency'], commonV1.Urgency> = {
-  low: commonV1.Urgency.URGENCY_LOW,
-  normal: commonV1.Urgency.URGENCY_NORMAL,
-  high: commonV1.Urgency.URGENCY_HIGH,
-  critical: commonV1.Urgency.URGENCY_CRITICAL,
-};
-const JOB_CLASS: Record<NormalizedJob['jobClass'], commonV1.JobClass> = {
-  training: commonV1.JobClass.JOB_CLASS_TRAINING,
-  inference: commonV1.JobClass.JOB_CLASS_INFERENCE,
-  rendering: commonV1.JobClass.JOB_CLASS_RENDERING,
-  other: commonV1.JobClass.JOB_CLASS_OTHER,
-};
-
-/** 2^256 - 1 base units: no ERC-20 amount exceeds it, so as a price cap it caps nothing. */
-const NO_PRICE_CAP = ((1n << 256n) - 1n).toString();
-
-export function toProtoSpec(j: NormalizedJob): commonV1.JobSpec {
-  return {
-    // The gateway expands templates itself: what it forwards is an image with its command.
-    workload: { ...j.workload, template: undefined },
-    gpu: j.gpu,
-    jobClass: JOB_CLASS[j.jobClass],
-    urgency: URGENCY[j.urgency],
-    latency:
-      j.latency.mode === 'batch'
-        ? { mode: { $case: 'batch', value: {} } }
-        : {
-            mode: {
-              $case: 'interactive',
-              value: { clientRegion: j.latency.clientRegion, maxRttMs: j.latency.maxRttMs },
-            },
-          },
-    regionPreference: j.regionPreference,
-    // The matchmaker wants an explicit cap: "no cap" is the largest amount a token can hold.
-    maxPrice: { baseUnits: j.maxPrice || NO_PRICE_CAP },
-    maxDurationSeconds: j.maxDurationSeconds,
-  };
-}
-
-export const stateName = (s: commonV1.JobState): JobStateName =>
-  commonV1.jobStateToJSON(s).replace(/^JOB_STATE_/, '') as JobStateName;
-
-export function requireScope(p: Principal, scope: Scope): void {
-  if (!p.scopes.has(scope))
-    throw new ApiError('PERMISSION_DENIED', `this API key lacks the ${scope} scope`, [
-      {
-        field: 'scope',
-        problem: `${scope} is not granted`,
-        accepted: `a key created with ${scope}`,
-      },
-    ]);
-}
-
-function idempotencyKeyOf(body: unknown): string {
-  const raw = (body as { idempotencyKey?: unknown }).idempotencyKey;
-  if (raw !== undefined && (typeof raw !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(raw)))
-    throw invalid([
-      {
-        field: 'idempotencyKey',
-        problem: 'is not valid',
-        accepted: '1 to 128 letters, digits, . _ : -',
-      },
-    ]);
-  return typeof raw === 'string' ? raw : randomUUID();
-}
+import {
+  URGENCY,
+  idempotencyKeyOf,
+  requireScope,
+  simulationOf,
+  stateName,
+  toProtoSpec,
+} from './job-fields';
+import { type Downstream, type JobUpdate, type JobWatches, type SubmittedJobs } from './ports';
 
 /** Balances in AGPU base units (decimal strings). */
 export interface BalancesView {
@@ -85,39 +25,6 @@ export interface BalancesView {
   refunded: string;
   /** Block the figures are current at. */
   asOfBlock: string;
-}
-
-/**
- * Optional `simulation {runtime, fail, exitCode}`: how a simulated (kwok) node runs the job's pod.
- * A local-stack feature: the matchmaker accepts it only when started with
- * SIMULATION_ANNOTATIONS=true and refuses it (400) otherwise.
- */
-export function simulationOf(body: unknown): matchmakerV1.Simulation | undefined {
-  const raw = (body as { simulation?: unknown }).simulation;
-  if (raw === undefined) return undefined;
-  const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const problems = [];
-  if (typeof s.runtime !== 'string' || !/^\d{1,6}(ms|s|m)$/.test(s.runtime))
-    problems.push({
-      field: 'simulation.runtime',
-      problem: `is not valid: ${JSON.stringify(s.runtime)}`,
-      accepted: 'a duration such as "500ms", "5s" or "2m"',
-    });
-  if (s.fail !== undefined && typeof s.fail !== 'boolean')
-    problems.push({
-      field: 'simulation.fail',
-      problem: 'is not a boolean',
-      accepted: 'true or false',
-    });
-  const exitCode = s.exitCode ?? 1;
-  if (typeof exitCode !== 'number' || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255)
-    problems.push({
-      field: 'simulation.exitCode',
-      problem: `is not valid: ${JSON.stringify(s.exitCode)}`,
-      accepted: 'an integer from 0 to 255',
-    });
-  if (problems.length) throw invalid(problems);
-  return { runtime: s.runtime as string, fail: s.fail === true, exitCode: exitCode as number };
 }
 
 export interface WatchMessage {
@@ -136,11 +43,14 @@ export interface WatchMessage {
 export class JobUseCases {
   constructor(
     private readonly downstream: Downstream,
-    private readonly index: JobIndex,
-    private readonly hub: JobWatchHub,
+    private readonly index: SubmittedJobs,
+    private readonly watches: JobWatches,
     /** Regions of the deployment: a job naming another is refused here, before any token is spent. */
     private readonly regions: readonly string[],
     private readonly limits: RateLimits,
+    private readonly clock: Clock,
+    /** Job ids of quotes, and the idempotency key of a submission that brings none. */
+    private readonly ids: IdSource,
   ) {}
 
   private normalize(body: unknown): NormalizedJob[] {
@@ -155,7 +65,7 @@ export class JobUseCases {
     return Promise.all(
       jobs.map((j) =>
         this.downstream.quote({
-          jobId: randomUUID(),
+          jobId: this.ids.next(),
           client: p.tenant,
           gpu: j.gpu,
           urgency: URGENCY[j.urgency],
@@ -173,7 +83,7 @@ export class JobUseCases {
   async submit(p: Principal, body: unknown): Promise<matchmakerV1.Job[]> {
     requireScope(p, 'jobs:write');
     const jobs = this.normalize(body);
-    const key = idempotencyKeyOf(body);
+    const key = idempotencyKeyOf(body, this.ids);
     const simulation = simulationOf(body);
     await this.limits.take(p, 'submit');
     const created: matchmakerV1.Job[] = [];
@@ -277,7 +187,7 @@ export class JobUseCases {
     await this.limits.take(p, 'stream');
     await this.owned(p, jobId);
     let finished = false;
-    const unsubscribe = this.hub.subscribe(jobId, (u: JobUpdate) => {
+    const unsubscribe = this.watches.subscribe(jobId, (u: JobUpdate) => {
       if (finished) return;
       finished = isFinal(u.state);
       send({
@@ -292,7 +202,7 @@ export class JobUseCases {
       eventType: 'Snapshot',
       state: 'SUBMITTED',
       progressPercent: progressOf('SUBMITTED'),
-      occurredAt: new Date().toISOString(),
+      occurredAt: this.clock.now().toISOString(),
       final: false,
     };
     try {

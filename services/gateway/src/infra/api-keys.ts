@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Pool } from 'pg';
+import { type ApiKeyVerifier } from '../app/ports';
 import { type Principal, type Scope, formatApiKey, parseApiKey } from '../domain/api-key';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
@@ -13,7 +14,7 @@ export interface ApiKeyInfo {
 }
 
 /** API keys of tenants. Every request reads the row, so a revocation holds from the next one. */
-export class ApiKeyRepository {
+export class ApiKeyRepository implements ApiKeyVerifier {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { chainIndexerV1, matchmakerV1, pricingV1 } from '@starminer/proto';
+import { type Downstream } from '../app/ports';
 import { ApiError } from '../domain/errors';
 
 type Unary<Req, Res> = (
@@ -34,7 +35,7 @@ function call<Req, Res>(service: string, fn: Unary<Req, Res>, req: Req): Promise
 }
 
 /** gRPC clients of the owning services, addressed from config. */
-export class Downstream {
+export class GrpcDownstream implements Downstream {
   readonly matchmaker: matchmakerV1.MatchmakerServiceClient;
   readonly pricing: pricingV1.PricingServiceClient;
   readonly chainIndexer: chainIndexerV1.ChainIndexerServiceClient;

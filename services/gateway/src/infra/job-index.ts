@@ -1,11 +1,12 @@
 import { type Pool } from 'pg';
+import { type SubmittedJobs } from '../app/ports';
 
 /**
  * The jobs submitted through the gateway and their owners: what object-level authorization
  * checks first (a job not in here, or another tenant's, is "not found" without asking anyone),
  * and what ListJobs filters by template with.
  */
-export class JobIndex {
+export class JobIndex implements SubmittedJobs {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,

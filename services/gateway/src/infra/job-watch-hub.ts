@@ -10,14 +10,8 @@ import {
   type JobEvent,
 } from '@starminer/eventing';
 import { type ReadinessCheck } from '@starminer/service-kit';
-import { STATE_AFTER_EVENT, type JobStateName } from '../domain/job-progress';
-
-export interface JobUpdate {
-  jobId: string;
-  eventType: string;
-  state: JobStateName;
-  occurredAt: Date;
-}
+import { type JobUpdate, type JobWatches } from '../app/ports';
+import { STATE_AFTER_EVENT } from '../domain/job-progress';
 
 /**
  * Consumes `starminer.job.v1` with this replica's own consumer group (EventConsumer: inbox,
@@ -25,7 +19,7 @@ export interface JobUpdate {
  * gateway's deployment's job events, each from its owning service, reach a watch: an event of
  * another deployment or producer for the same job id is dropped (and reported to `onRefused`).
  */
-export class JobWatchHub {
+export class JobWatchHub implements JobWatches {
   private readonly watchers = new Map<string, Set<(u: JobUpdate) => void>>();
   private readonly consumer: EventConsumer<JobEvent>;
   private readonly bus: KafkaJsBus;

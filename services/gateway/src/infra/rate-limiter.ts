@@ -1,4 +1,5 @@
 import { type Pool } from 'pg';
+import { type RateLimiter } from '../app/ports';
 import { ApiError } from '../domain/errors';
 import { type BucketPolicy, takeToken } from '../domain/token-bucket';
 
@@ -6,7 +7,7 @@ import { type BucketPolicy, takeToken } from '../domain/token-bucket';
  * Token buckets in Postgres, so every replica shares them and a restart forgets nothing. The
  * row is locked for the take, and time is the database's clock, the same for every replica.
  */
-export class PostgresRateLimiter {
+export class PostgresRateLimiter implements RateLimiter {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Contract, JsonRpcProvider, getAddress, hashMessage, verifyMessage } from 'ethers';
 import { type Pool } from 'pg';
 import { SiweMessage } from 'siwe';
+import { type SessionVerifier } from '../app/ports';
 import { type Principal, SCOPES } from '../domain/api-key';
 import { ApiError } from '../domain/errors';
 
@@ -22,7 +23,7 @@ export interface SiweSettings {
  * the same statement that checks them, so a message signs in at most once on any replica.
  * Contract wallets are checked with ERC-1271 isValidSignature on chain.
  */
-export class SiweSessions {
+export class SiweSessions implements SessionVerifier {
   private readonly provider: JsonRpcProvider;
 
   constructor(

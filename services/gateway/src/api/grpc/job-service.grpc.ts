@@ -2,7 +2,8 @@ import { Metadata, type ServerUnaryCall, type ServerWritableStream, status } fro
 import { gatewayV1, serviceProtoFiles } from '@starminer/proto';
 import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import { type Authenticator, bearerToken } from '../../app/authenticate';
-import { type JobUseCases, stateName } from '../../app/job-use-cases';
+import { stateName } from '../../app/job-fields';
+import { type JobUseCases } from '../../app/job-use-cases';
 import { describeTemplate, templateSummaries } from '../../app/templates';
 import { type Principal } from '../../domain/api-key';
 import { ApiError, invalid } from '../../domain/errors';
