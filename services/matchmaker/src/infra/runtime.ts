@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { type Pool } from 'pg';
-import { uuidv7 } from 'uuidv7';
 import { readDeployments } from '@starminer/chain';
 import {
   catalogueTopics,
@@ -15,19 +14,19 @@ import {
   type Producer,
   type StarminerEvent,
 } from '@starminer/eventing';
-import { resolveGpuClass } from '@starminer/gpu-catalogue';
 import {
   type JsonLogger,
   kafkaBusOptions,
   type Metrics,
   type ReadinessCheck,
   readRegionsFile,
+  systemClock,
+  uuidV7Ids,
 } from '@starminer/service-kit';
 import { parseMatchingWeights } from '../domain/matching-weights';
 import { ApplyEventsHandler } from '../app/apply-events/apply-events.handler';
 import { CancelJobHandler } from '../app/cancel-job/cancel-job.handler';
 import { MatchQueueHandler } from '../app/match-queue/match-queue.handler';
-import { type Clock, type PricingPort } from '../app/ports';
 import { JobQueries } from '../app/queries/job-queries';
 import { RerouteJobHandler } from '../app/reroute-job/reroute-job.handler';
 import { parsePlacementWindows, setPlacementWindows } from '../app/match-queue/urgency-deadlines';
@@ -37,10 +36,13 @@ import { type MatchmakerConfig } from '../config';
 import { RegionCluster } from './kube/region-cluster';
 import { GrpcPricing } from './pricing/grpc-pricing';
 import { GrpcReputation } from './reputation/grpc-reputation';
+import { pgConsumedEventStore } from './postgres/consumed-event-store';
 import { JobRepository } from './postgres/job-repository';
+import { PgJobsReadModel } from './postgres/jobs-read-model';
+import { PgMarketReads } from './postgres/market-read-model';
+import { PgMatchLock } from './postgres/match-lock';
 import { migrateMatchmaker } from './postgres/schema';
-
-const systemClock: Clock = { now: () => new Date() };
+import { PgSubmissions } from './postgres/submissions';
 
 /**
  * Wires the matchmaker: repositories, use cases, the regions' informers, the Kafka consumer of
@@ -68,7 +70,7 @@ export class MatchmakerRuntime {
   private timer?: NodeJS.Timeout;
   private running = false;
   private lastReconcile = 0;
-  private readonly pricing: PricingPort;
+  private readonly pricing: GrpcPricing;
   /** The deployment this matchmaker serves: the origin of its events and what it accepts. */
   readonly deployment: DeploymentScope;
   /** Counts a refused event (the service's Metrics, once the module has handed them over). */
@@ -93,6 +95,8 @@ export class MatchmakerRuntime {
       regions: regions.regions,
     });
     const jobs = new JobRepository(pool, schema, this.deployment.origin);
+    const jobsReadModel = new PgJobsReadModel(pool, schema);
+    const market = new PgMarketReads(pool, schema);
     for (const [region, path] of Object.entries(config.kubeconfigs)) {
       this.clusters.set(
         region,
@@ -107,11 +111,10 @@ export class MatchmakerRuntime {
     }
     this.pricing = new GrpcPricing(config.PRICING_GRPC_URL);
     this.submit = new SubmitJobHandler(
-      pool,
-      schema,
       jobs,
+      new PgSubmissions(pool, schema, jobs),
       this.pricing,
-      { jobId: () => uuidv7() },
+      uuidV7Ids,
       {
         regions: regions.regions,
         maxDurationSeconds: config.MAX_JOB_DURATION_SECONDS,
@@ -121,30 +124,26 @@ export class MatchmakerRuntime {
     );
     this.cancel = new CancelJobHandler(jobs, this.clusters, systemClock);
     setPlacementWindows(parsePlacementWindows(config.PLACEMENT_WINDOWS));
-    this.reroute = new RerouteJobHandler(jobs, regions, systemClock, async (product, region, u) => {
-      // Tiers are named by GPU class; the price may carry another label of the same class.
-      const r = await pool.query<{ product: string; price: string }>(
-        `SELECT product, price FROM ${schema}.prices WHERE region = $1 AND urgency = $2`,
-        [region, u],
-      );
-      const row = r.rows.find((p) => resolveGpuClass(p.product) === resolveGpuClass(product));
-      return row ? BigInt(row.price) : undefined;
-    });
-    this.queries = new JobQueries(pool, schema, jobs);
-    this.matcher = new MatchQueueHandler(
-      pool,
-      jobs,
-      this.clusters,
-      regions,
-      (this.reputation = new GrpcReputation({
-        address: config.REPUTATION_GRPC_URL,
-        ttlMs: config.REPUTATION_CACHE_TTL_MS,
-        logger,
-      })),
-      systemClock,
+    this.reroute = new RerouteJobHandler(jobs, regions, systemClock, market);
+    this.queries = new JobQueries(jobsReadModel, jobs);
+    this.reputation = new GrpcReputation({
+      address: config.REPUTATION_GRPC_URL,
+      ttlMs: config.REPUTATION_CACHE_TTL_MS,
       logger,
+    });
+    this.matcher = new MatchQueueHandler(
       {
-        schema,
+        lock: new PgMatchLock(pool, schema),
+        jobs,
+        queue: jobsReadModel,
+        market,
+        clusters: this.clusters,
+        regions,
+        reputation: this.reputation,
+        clock: systemClock,
+        logger,
+      },
+      {
         weights,
         agingSecondsPerLevel: config.QUEUE_AGING_SECONDS_PER_LEVEL,
         simulation: config.SIMULATION_ANNOTATIONS === 'true',
@@ -153,15 +152,14 @@ export class MatchmakerRuntime {
       },
     );
     this.tracker = new TrackKubernetesHandler(
-      pool,
-      schema,
       jobs,
+      jobsReadModel,
       this.clusters,
       systemClock,
       logger,
       config.ORPHAN_GRACE_MS,
     );
-    const apply = new ApplyEventsHandler(schema, jobs, systemClock, logger);
+    const apply = new ApplyEventsHandler(systemClock, logger);
     this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'matchmaker'), logger });
     this.consumer = new EventConsumer({
       bus: this.bus,
@@ -172,7 +170,8 @@ export class MatchmakerRuntime {
       registry: starminerRegistry(),
       scope: this.deployment.scope,
       onRefused: (refused) => this.countRefused(refused),
-      handler: (env, tx) => apply.apply(env, tx),
+      // Inbox row, job events (with their outbox rows) and read models: one transaction.
+      handler: (env, tx) => apply.apply(env, pgConsumedEventStore(tx, schema, jobs)),
     });
   }
 
@@ -264,7 +263,7 @@ export class MatchmakerRuntime {
     await this.producer?.disconnect().catch(() => undefined);
     await this.bus.close().catch(() => undefined);
     await Promise.all([...this.clusters.values()].map((c) => c.stop()));
-    (this.pricing as GrpcPricing).close();
+    this.pricing.close();
     this.reputation.close();
   }
 }

@@ -1,9 +1,8 @@
-import { causedBy, type EventEnvelope, type StarminerEvent, type Tx } from '@starminer/eventing';
-import { type JsonLogger } from '@starminer/service-kit';
+import { type EventEnvelope, type StarminerEvent } from '@starminer/eventing';
+import { type Clock } from '@starminer/service-kit';
 import { CommandRejectedError, IllegalTransitionError } from '../../domain/errors';
 import { type JobCommand } from '../../domain/job-commands';
-import { type JobRepository } from '../../infra/postgres/job-repository';
-import { type Clock } from '../ports';
+import { type ConsumedEventStore, type Logger } from '../ports';
 import { placementDeadline } from '../match-queue/urgency-deadlines';
 
 const amount = (a: { baseUnits: string } | undefined) => BigInt(a?.baseUnits || '0');
@@ -16,80 +15,48 @@ const amount = (a: { baseUnits: string } | undefined) => BigInt(a?.baseUnits || 
  */
 export class ApplyEventsHandler {
   constructor(
-    private readonly schema: string,
-    private readonly jobs: JobRepository,
     private readonly clock: Clock,
-    private readonly logger: JsonLogger,
+    private readonly logger: Logger,
   ) {}
 
-  async apply(env: EventEnvelope<StarminerEvent>, tx: Tx): Promise<void> {
+  async apply(env: EventEnvelope<StarminerEvent>, store: ConsumedEventStore): Promise<void> {
     const e = env.event;
-    const t = this.schema;
+    const market = store.market;
     switch (e.type) {
       case 'NodeJoined':
-        await tx.query(
-          `INSERT INTO ${t}.nodes (region, node, provider, pool, product, memory_mib, gpus, quarantined)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, false)
-           ON CONFLICT (region, node) DO UPDATE SET provider = $3, pool = $4, product = $5, memory_mib = $6, gpus = $7, quarantined = false`,
-          [
-            e.region,
-            e.node,
-            e.provider.toLowerCase(),
-            e.pool,
-            e.gpus?.product ?? '',
-            e.gpus?.memoryMib ?? 0,
-            e.gpus?.count ?? 0,
-          ],
-        );
-        return;
+        return market.putNode({
+          region: e.region,
+          node: e.node,
+          provider: e.provider.toLowerCase(),
+          pool: e.pool,
+          product: e.gpus?.product ?? '',
+          memoryMiB: e.gpus?.memoryMib ?? 0,
+          gpus: e.gpus?.count ?? 0,
+        });
       case 'NodeCapacityChanged':
-        await tx.query(
-          `UPDATE ${t}.nodes SET product = $3, memory_mib = $4, gpus = $5, pool = $6 WHERE region = $1 AND node = $2`,
-          [
-            e.region,
-            e.node,
-            e.current?.product ?? '',
-            e.current?.memoryMib ?? 0,
-            e.current?.count ?? 0,
-            e.pool,
-          ],
-        );
-        return;
+        return market.changeNodeCapacity(e.region, e.node, {
+          product: e.current?.product ?? '',
+          memoryMiB: e.current?.memoryMib ?? 0,
+          gpus: e.current?.count ?? 0,
+          pool: e.pool,
+        });
       case 'NodeQuarantined':
       case 'NodeRecovered':
-        await tx.query(`UPDATE ${t}.nodes SET quarantined = $3 WHERE region = $1 AND node = $2`, [
-          e.region,
-          e.node,
-          e.type === 'NodeQuarantined',
-        ]);
-        return;
+        return market.setNodeQuarantined(e.region, e.node, e.type === 'NodeQuarantined');
       case 'NodeLeft':
-        await tx.query(`DELETE FROM ${t}.nodes WHERE region = $1 AND node = $2`, [
-          e.region,
-          e.node,
-        ]);
-        return;
+        return market.removeNode(e.region, e.node);
       case 'ProviderActivated':
       case 'ProviderDeactivated':
-        await tx.query(
-          `INSERT INTO ${t}.providers (provider, active) VALUES ($1, $2) ON CONFLICT (provider) DO UPDATE SET active = $2`,
-          [e.provider.toLowerCase(), e.type === 'ProviderActivated'],
-        );
-        return;
+        return market.setProviderActive(e.provider.toLowerCase(), e.type === 'ProviderActivated');
       case 'PriceUpdated':
-        await tx.query(
-          `INSERT INTO ${t}.prices (product, region, urgency, price) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (product, region, urgency) DO UPDATE SET price = $4`,
-          [
-            e.tier?.gpuProduct ?? '',
-            e.tier?.region ?? '',
-            e.tier?.urgency ?? 0,
-            amount(e.pricePerGpuSecond).toString(),
-          ],
-        );
-        return;
+        return market.setPrice({
+          product: e.tier?.gpuProduct ?? '',
+          region: e.tier?.region ?? '',
+          urgency: e.tier?.urgency ?? 0,
+          price: amount(e.pricePerGpuSecond),
+        });
       case 'EscrowFunded':
-        return this.onJob(tx, env, e.jobId, () => ({
+        return this.onJob(store, env, e.jobId, () => ({
           type: 'RecordFunding',
           quoteId: e.quoteId,
           deposit: amount(e.deposit),
@@ -97,7 +64,7 @@ export class ApplyEventsHandler {
           placementDeadline: '',
         }));
       case 'EscrowSettled':
-        return this.onJob(tx, env, e.jobId, () => ({
+        return this.onJob(store, env, e.jobId, () => ({
           type: 'RecordSettlement',
           outcome: 'released',
           provider: e.provider,
@@ -109,7 +76,7 @@ export class ApplyEventsHandler {
         }));
       case 'EscrowRefunded':
       case 'EscrowReclaimed':
-        return this.onJob(tx, env, e.jobId, () => ({
+        return this.onJob(store, env, e.jobId, () => ({
           type: 'RecordSettlement',
           outcome: e.type === 'EscrowRefunded' ? 'refunded' : 'reclaimed',
           provider: '',
@@ -120,7 +87,7 @@ export class ApplyEventsHandler {
           log: e.log,
         }));
       case 'ChainReorged':
-        return this.onReorg(tx, env, e.voidedEventIds);
+        return this.onReorg(store, env, e.voidedEventIds);
       default:
         return;
     }
@@ -133,37 +100,29 @@ export class ApplyEventsHandler {
    * node is refused the revert (logged): it runs on, and settlement finds whether an escrow exists.
    */
   private async onReorg(
-    tx: Tx,
+    store: ConsumedEventStore,
     env: EventEnvelope<StarminerEvent>,
     voided: readonly string[],
   ): Promise<void> {
     if (voided.length === 0) return;
-    const funded = await tx.query<{ stream_id: string; causation_id: string }>(
-      `SELECT stream_id, causation_id FROM ${this.schema}.events
-        WHERE type = 'JobFunded' AND causation_id = ANY($1::text[])`,
-      [voided],
-    );
-    for (const r of funded.rows) {
-      await this.onJob(tx, env, r.stream_id, () => ({
+    for (const f of await store.fundedBy(voided)) {
+      await this.onJob(store, env, f.jobId, () => ({
         type: 'RevertFunding',
-        voidedEventId: r.causation_id,
+        voidedEventId: f.eventId,
       }));
     }
   }
 
   /** Escrow events for jobs of other deployments (or not ours) are skipped; refused ones logged. */
   private async onJob(
-    tx: Tx,
+    store: ConsumedEventStore,
     env: EventEnvelope<StarminerEvent>,
     jobId: string,
     build: () => JobCommand,
   ): Promise<void> {
-    const known = await tx.query(`SELECT 1 FROM ${this.schema}.jobs WHERE job_id = $1`, [jobId]);
-    if (!known.rowCount) return;
+    if (!(await store.hasJob(jobId))) return;
     try {
-      await tx.query('SAVEPOINT apply_job');
-      await this.jobs.executeIn(
-        tx,
+      await store.jobs.execute(
         jobId,
         (state) => {
           const c = build();
@@ -174,12 +133,11 @@ export class ApplyEventsHandler {
               }
             : c;
         },
-        causedBy(env),
+        env,
       );
-      await tx.query('RELEASE SAVEPOINT apply_job');
     } catch (err) {
+      // The store undid the refused command's writes; the consumer's transaction goes on.
       if (err instanceof IllegalTransitionError || err instanceof CommandRejectedError) {
-        await tx.query('ROLLBACK TO SAVEPOINT apply_job');
         this.logger.warn('chain event not applied to job', {
           jobId,
           eventType: env.type,

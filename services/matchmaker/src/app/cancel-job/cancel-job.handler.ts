@@ -1,10 +1,8 @@
+import { type Clock } from '@starminer/service-kit';
 import { ON_CLUSTER, type JobState } from '../../domain/job-state';
 import { meteredGpuSeconds } from '../../domain/kube-observation';
-import { type RegionCluster } from '../../infra/kube/region-cluster';
-import { type JobRepository } from '../../infra/postgres/job-repository';
 import { JobNotFoundError, UnavailableError } from '../errors';
-import { type Clock } from '../ports';
-import { snapshotOf } from '../track-kubernetes/snapshot';
+import { type Clusters, type JobStore } from '../ports';
 
 /**
  * CancelJob: for a job on a cluster, delete its Kubernetes Job first (so no GPU keeps running
@@ -14,8 +12,8 @@ import { snapshotOf } from '../track-kubernetes/snapshot';
  */
 export class CancelJobHandler {
   constructor(
-    private readonly jobs: JobRepository,
-    private readonly clusters: ReadonlyMap<string, RegionCluster>,
+    private readonly jobs: JobStore,
+    private readonly clusters: Clusters,
     private readonly clock: Clock,
   ) {}
 
@@ -27,26 +25,14 @@ export class CancelJobHandler {
       const cluster = this.clusters.get(state.placement.region);
       if (!cluster?.synced())
         throw new UnavailableError(`region ${state.placement.region} is unreachable; try again`);
-      const kj = cluster.jobs().find((j) => j.metadata?.name === state.kubernetesJobName);
-      const snap = kj
-        ? snapshotOf(kj, cluster.podsOfJob(state.kubernetesJobName), (n) => cluster.hasNode(n))
-        : undefined;
-      await cluster.batch
-        .deleteNamespacedJob({
-          name: state.kubernetesJobName,
-          namespace: cluster.namespace,
-          propagationPolicy: 'Foreground',
-        })
-        .catch((err: unknown) => {
-          if ((err as { code?: number }).code !== 404)
-            throw new UnavailableError(
-              `could not delete the Kubernetes Job: ${(err as Error).message}`,
-            );
-        });
+      const snap = cluster.snapshot(state.kubernetesJobName);
+      await cluster.deleteJob(state.kubernetesJobName, 'Foreground').catch((err: unknown) => {
+        throw new UnavailableError(
+          `could not delete the Kubernetes Job: ${(err as Error).message}`,
+        );
+      });
       const start = snap?.pod?.startedAt ?? state.startedAt;
-      const end = snap?.pod?.finishedAt
-        ? Date.parse(snap.pod.finishedAt)
-        : this.clock.now().getTime();
+      const end = snap?.pod?.finishedAt ? Date.parse(snap.pod.finishedAt) : this.clock.nowMs();
       gpuSeconds = meteredGpuSeconds(
         state.spec?.gpu?.count ?? 0,
         start ? Date.parse(start) : undefined,

@@ -1,7 +1,6 @@
-import { type Pool } from 'pg';
 import { type JobState } from '../../domain/job-state';
-import { type JobRepository } from '../../infra/postgres/job-repository';
 import { JobNotFoundError } from '../errors';
+import { type JobListing, type JobStore } from '../ports';
 
 export interface JobView {
   state: JobState;
@@ -13,24 +12,15 @@ export interface JobView {
 /** GetJob and ListJobs: the jobs read model for paging, the stream for the job itself. */
 export class JobQueries {
   constructor(
-    private readonly pool: Pool,
-    private readonly schema: string,
-    private readonly jobs: JobRepository,
+    private readonly listing: JobListing,
+    private readonly jobs: JobStore,
   ) {}
 
   async get(jobId: string): Promise<JobView> {
-    const row = await this.pool.query<{ submitted_at: Date; updated_at: Date }>(
-      `SELECT submitted_at, updated_at FROM ${this.schema}.jobs WHERE job_id = $1`,
-      [jobId],
-    );
-    if (!row.rows[0]) throw new JobNotFoundError(jobId);
+    const times = await this.listing.timestamps(jobId);
+    if (!times) throw new JobNotFoundError(jobId);
     const { state, version } = await this.jobs.load(jobId);
-    return {
-      state,
-      version,
-      submittedAt: row.rows[0].submitted_at,
-      updatedAt: row.rows[0].updated_at,
-    };
+    return { state, version, submittedAt: times.submittedAt, updatedAt: times.updatedAt };
   }
 
   /** Newest first; the page token is the last job id of the previous page (UUIDv7 sorts by time). */
@@ -40,13 +30,10 @@ export class JobQueries {
     pageToken: string,
   ): Promise<{ jobs: JobView[]; next: string }> {
     const size = Math.min(Math.max(pageSize || 50, 1), 500);
-    const rows = await this.pool.query<{ job_id: string }>(
-      `SELECT job_id FROM ${this.schema}.jobs WHERE ($1 = '' OR client_id = $1) AND ($2 = '' OR job_id < $2)
-        ORDER BY job_id DESC LIMIT $3`,
-      [clientId, pageToken, size + 1],
-    );
-    const ids = rows.rows.slice(0, size).map((r) => r.job_id);
+    // One more than the page: whether there is a next page.
+    const found = await this.listing.page(clientId, pageToken, size + 1);
+    const ids = found.slice(0, size);
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
-    return { jobs, next: rows.rows.length > size ? ids[ids.length - 1]! : '' };
+    return { jobs, next: found.length > size ? ids[ids.length - 1]! : '' };
   }
 }

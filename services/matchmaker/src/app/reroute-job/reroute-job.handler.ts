@@ -1,17 +1,10 @@
+import { resolveGpuClass } from '@starminer/gpu-catalogue';
+import { type Clock, type RegionsFile } from '@starminer/service-kit';
 import { type JobState } from '../../domain/job-state';
 import { CommandRejectedError } from '../../domain/errors';
-import { type RegionsFile } from '@starminer/service-kit';
-import { type JobRepository } from '../../infra/postgres/job-repository';
 import { JobNotFoundError } from '../errors';
-import { type Clock } from '../ports';
+import { type JobStore, type MarketReads } from '../ports';
 import { placementDeadline } from '../match-queue/urgency-deadlines';
-
-/** Published price of a tier (PriceUpdated), token base units per GPU-second; undefined if none. */
-export type TierPriceLookup = (
-  product: string,
-  region: string,
-  urgency: number,
-) => Promise<bigint | undefined>;
 
 /**
  * Reroute (from spillover): a waiting job (Overflowed, or Queued in a saturated or unreachable
@@ -20,11 +13,22 @@ export type TierPriceLookup = (
  */
 export class RerouteJobHandler {
   constructor(
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobStore,
     private readonly regions: RegionsFile,
     private readonly clock: Clock,
-    private readonly prices: TierPriceLookup,
+    private readonly market: MarketReads,
   ) {}
+
+  /** Published price of a tier (PriceUpdated), token base units per GPU-second; undefined if none. */
+  private async tierPrice(
+    product: string,
+    region: string,
+    urgency: number,
+  ): Promise<bigint | undefined> {
+    // Tiers are named by GPU class; the price may carry another label of the same class.
+    const prices = await this.market.pricesIn(region, urgency);
+    return prices.find((p) => resolveGpuClass(p.product) === resolveGpuClass(product))?.price;
+  }
 
   async execute(
     jobId: string,
@@ -39,7 +43,7 @@ export class RerouteJobHandler {
     const { state: before, version } = await this.jobs.load(jobId);
     if (version === 0) throw new JobNotFoundError(jobId);
     const tierPrice = before.quote
-      ? await this.prices(before.quote.gpuProduct, toRegion, before.spec?.urgency ?? 2)
+      ? await this.tierPrice(before.quote.gpuProduct, toRegion, before.spec?.urgency ?? 2)
       : undefined;
     const r = await this.jobs.execute(jobId, (state, current) => {
       const mode = state.spec?.latency?.mode;

@@ -1,5 +1,4 @@
-import { type Pool } from 'pg';
-import { withTransaction } from '@starminer/eventing';
+import { type IdSource } from '@starminer/service-kit';
 import {
   classifyJob,
   validateJobSpec,
@@ -8,9 +7,8 @@ import {
 } from '../../domain/job-spec';
 import { type JobState } from '../../domain/job-state';
 import { expandWorkloadTemplate } from '../../domain/template-expansion';
-import { type JobRepository } from '../../infra/postgres/job-repository';
 import { InvalidRequestError, UnavailableError } from '../errors';
-import { type IdGenerator, type PricingPort } from '../ports';
+import { type JobStore, type PricingPort, type Submissions } from '../ports';
 import { type SubmitJobCommand } from './submit-job.command';
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -23,11 +21,10 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
  */
 export class SubmitJobHandler {
   constructor(
-    private readonly pool: Pool,
-    private readonly schema: string,
-    private readonly jobs: JobRepository,
+    private readonly jobs: JobStore,
+    private readonly submissions: Submissions,
     private readonly pricing: PricingPort,
-    private readonly ids: IdGenerator,
+    private readonly ids: IdSource,
     private readonly limits: SpecLimits,
   ) {}
 
@@ -50,13 +47,10 @@ export class SubmitJobHandler {
     const spec = { ...given, jobClass: classifyJob(given) };
     const clientId = cmd.clientId || cmd.clientAddress.toLowerCase();
 
-    const existing = await this.pool.query<{ job_id: string }>(
-      `SELECT job_id FROM ${this.schema}.submissions WHERE client_id = $1 AND idempotency_key = $2`,
-      [clientId, cmd.idempotencyKey],
-    );
-    if (existing.rows[0]) return (await this.jobs.load(existing.rows[0].job_id)).state;
+    const existing = await this.submissions.keys.jobOf(clientId, cmd.idempotencyKey);
+    if (existing) return (await this.jobs.load(existing)).state;
 
-    const jobId = this.ids.jobId();
+    const jobId = this.ids.next();
     let quote;
     try {
       quote = await this.pricing.quote({
@@ -76,20 +70,13 @@ export class SubmitJobHandler {
         },
       ]);
     }
-    return withTransaction(this.pool, async (tx) => {
-      const claimed = await tx.query(
-        `INSERT INTO ${this.schema}.submissions (client_id, idempotency_key, job_id) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING job_id`,
-        [clientId, cmd.idempotencyKey, jobId],
-      );
-      if (claimed.rowCount === 0) {
-        const first = await tx.query<{ job_id: string }>(
-          `SELECT job_id FROM ${this.schema}.submissions WHERE client_id = $1 AND idempotency_key = $2`,
-          [clientId, cmd.idempotencyKey],
-        );
-        return (await this.jobs.load(first.rows[0]!.job_id, tx)).state;
+    return this.submissions.transact(async (tx) => {
+      // Another submit with the same key may have claimed it since the check above: its job wins.
+      if (!(await tx.keys.claim(clientId, cmd.idempotencyKey, jobId))) {
+        const first = await tx.keys.jobOf(clientId, cmd.idempotencyKey);
+        return (await tx.jobs.load(first!)).state;
       }
-      await this.jobs.executeIn(tx, jobId, () => ({
+      await tx.jobs.execute(jobId, () => ({
         type: 'SubmitJob',
         jobId,
         clientId,
@@ -97,7 +84,7 @@ export class SubmitJobHandler {
         spec,
         simulation: cmd.simulation,
       }));
-      const r = await this.jobs.executeIn(tx, jobId, () => ({ type: 'RecordQuote', quote }));
+      const r = await tx.jobs.execute(jobId, () => ({ type: 'RecordQuote', quote }));
       return r.state;
     });
   }

@@ -1,15 +1,16 @@
-import { type Pool } from 'pg';
-import { type JsonLogger } from '@starminer/service-kit';
-import { LABELS } from '../../domain/dispatch-spec';
+import { type Clock } from '@starminer/service-kit';
 import { type JobCommand } from '../../domain/job-commands';
 import { type JobState } from '../../domain/job-state';
 import { meteredGpuSeconds, observe } from '../../domain/kube-observation';
 import { planRepairs, type Repair } from '../../domain/reconcile';
-import { type RegionCluster } from '../../infra/kube/region-cluster';
-import { type JobRepository } from '../../infra/postgres/job-repository';
-import { type Clock } from '../ports';
+import {
+  type Cluster,
+  type Clusters,
+  type JobStore,
+  type Logger,
+  type TrackedJobs,
+} from '../ports';
 import { placementDeadline } from '../match-queue/urgency-deadlines';
-import { snapshotOf } from './snapshot';
 
 /**
  * Turns what the regions' informers show into job events: Started, Succeeded, Failed (workload
@@ -19,54 +20,44 @@ import { snapshotOf } from './snapshot';
  */
 export class TrackKubernetesHandler {
   constructor(
-    private readonly pool: Pool,
-    private readonly schema: string,
-    private readonly jobs: JobRepository,
-    private readonly clusters: ReadonlyMap<string, RegionCluster>,
+    private readonly jobs: JobStore,
+    private readonly tracked: TrackedJobs,
+    private readonly clusters: Clusters,
     private readonly clock: Clock,
-    private readonly logger: JsonLogger,
+    private readonly logger: Logger,
     /** How long a job must have been off the cluster before its Kubernetes Job is an orphan. */
     private readonly orphanGraceMs = 30_000,
   ) {}
 
   async track(): Promise<void> {
-    const rows = await this.pool.query<{ job_id: string; region: string }>(
-      `SELECT job_id, region FROM ${this.schema}.jobs WHERE status IN ('Dispatched', 'Running')`,
-    );
-    for (const r of rows.rows) {
+    for (const r of await this.tracked.onCluster()) {
       const cluster = this.clusters.get(r.region);
       if (!cluster?.synced()) continue;
-      const { state } = await this.jobs.load(r.job_id);
+      const { state } = await this.jobs.load(r.jobId);
       const command = this.commandFor(state, cluster);
       if (!command) continue;
       await this.jobs
-        .execute(r.job_id, () => command)
+        .execute(r.jobId, () => command)
         .catch((err: unknown) =>
-          this.logger.warn('job status not recorded', { jobId: r.job_id, err }),
+          this.logger.warn('job status not recorded', { jobId: r.jobId, err }),
         );
       if (command.type === 'RecordNodeLost')
         await this.deleteKubeJob(cluster, state.kubernetesJobName!);
     }
   }
 
-  private commandFor(state: JobState, cluster: RegionCluster): JobCommand | undefined {
+  private commandFor(state: JobState, cluster: Cluster): JobCommand | undefined {
     const name = state.kubernetesJobName;
     if (!name) return undefined;
-    const kubeJob = cluster.jobs().find((j) => j.metadata?.name === name);
-    if (!kubeJob) return undefined; // the reconciler repairs a missing Job
-    const snap = snapshotOf(
-      kubeJob,
-      cluster.podsOfJob(name),
-      (n) => cluster.hasNode(n),
-      state.placement?.node,
-    );
+    const snap = cluster.snapshot(name, state.placement?.node);
+    if (!snap) return undefined; // the reconciler repairs a missing Job
     const o = observe(snap);
     const gpus = state.spec?.gpu?.count ?? 0;
     const metered = (start?: string, end?: string) =>
       meteredGpuSeconds(
         gpus,
         start ? Date.parse(start) : undefined,
-        end ? Date.parse(end) : start ? this.clock.now().getTime() : undefined,
+        end ? Date.parse(end) : start ? this.clock.nowMs() : undefined,
       );
     const attempt = state.attempt;
     switch (o.kind) {
@@ -116,12 +107,8 @@ export class TrackKubernetesHandler {
     }
   }
 
-  async deleteKubeJob(cluster: RegionCluster, name: string): Promise<void> {
-    await cluster.batch
-      .deleteNamespacedJob({ name, namespace: cluster.namespace, propagationPolicy: 'Background' })
-      .catch((err: unknown) => {
-        if ((err as { code?: number }).code !== 404) throw err;
-      });
+  async deleteKubeJob(cluster: Cluster, name: string): Promise<void> {
+    await cluster.deleteJob(name, 'Background');
   }
 
   /**
@@ -133,29 +120,16 @@ export class TrackKubernetesHandler {
   async reconcile(redispatch: (jobId: string) => Promise<void>): Promise<void> {
     for (const cluster of this.clusters.values()) {
       if (!cluster.synced()) continue;
-      const live = await this.pool.query<{ job_id: string; k8s_name: string; status: string }>(
-        `SELECT job_id, k8s_name, status FROM ${this.schema}.jobs WHERE region = $1 AND status IN ('Dispatched', 'Running')`,
-        [cluster.region],
-      );
-      const clusterJobs = cluster.jobs().map((kj) => ({
-        name: kj.metadata!.name!,
-        jobId: kj.metadata?.labels?.[LABELS.jobId],
-        activePods: kj.status?.active ?? 0,
-      }));
-      const named = [...new Set(clusterJobs.map((j) => j.jobId).filter((id) => !!id))];
-      const changed = await this.pool.query<{ job_id: string; updated_at: Date }>(
-        `SELECT job_id, updated_at FROM ${this.schema}.jobs WHERE job_id = ANY($1)`,
-        [named],
-      );
+      const live = await this.tracked.onClusterIn(cluster.region);
+      const clusterJobs = cluster.jobs();
+      const named = [
+        ...new Set(clusterJobs.map((j) => j.jobId).filter((id): id is string => !!id)),
+      ];
       const repairs = planRepairs({
         clusterJobs,
-        live: live.rows.map((r) => ({
-          jobId: r.job_id,
-          kubeJobName: r.k8s_name,
-          status: r.status as 'Dispatched' | 'Running',
-        })),
-        lastChangeMs: new Map(changed.rows.map((r) => [r.job_id, r.updated_at.getTime()])),
-        nowMs: this.clock.now().getTime(),
+        live,
+        lastChangeMs: await this.tracked.lastChanged(named),
+        nowMs: this.clock.nowMs(),
         graceMs: this.orphanGraceMs,
       });
       for (const r of repairs) {
@@ -173,7 +147,7 @@ export class TrackKubernetesHandler {
   }
 
   private async repair(
-    cluster: RegionCluster,
+    cluster: Cluster,
     r: Repair,
     redispatch: (jobId: string) => Promise<void>,
   ): Promise<void> {

@@ -1,16 +1,16 @@
 import * as k8s from '@kubernetes/client-node';
 import { type JsonLogger } from '@starminer/service-kit';
 import { LABELS, MANAGED_BY } from '../../domain/dispatch-spec';
+import { type KubeJobSnapshot } from '../../domain/kube-observation';
+import { type ClusterJob } from '../../domain/reconcile';
+import { type Cluster, type ClusterNode, type CreateJobOutcome } from '../../app/ports';
 import { boundedApi } from './bounded-api';
+import { snapshotOf } from './snapshot';
 
 const MANAGED = `${LABELS.managedBy}=${MANAGED_BY}`;
 
-/** One node as its API server reports it. */
-export interface ClusterNode {
-  name: string;
-  ready: boolean;
-  allocatableGpus: number;
-}
+/** The HTTP status of a failed API call; undefined when the API server did not answer. */
+const statusOf = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 type Listener = () => void;
 
@@ -23,9 +23,9 @@ type Listener = () => void;
  * succeeded: from the first error until the next successful start, matching places nothing
  * there and the tracker and reconciler leave its jobs alone.
  */
-export class RegionCluster {
-  readonly batch: k8s.BatchV1Api;
-  readonly core: k8s.CoreV1Api;
+export class RegionCluster implements Cluster {
+  private readonly batch: k8s.BatchV1Api;
+  private readonly core: k8s.CoreV1Api;
   private readonly informers: Array<{
     name: string;
     inf: k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>;
@@ -118,7 +118,7 @@ export class RegionCluster {
     await this.core
       .createNamespace({ body: { metadata: { name: this.namespace } } })
       .catch((err: unknown) => {
-        if ((err as { code?: number }).code !== 409)
+        if (statusOf(err) !== 409)
           this.logger.warn('could not create the job namespace', { region: this.region, err });
       });
     await Promise.all(this.informers.map((e) => this.startOne(e)));
@@ -151,15 +151,45 @@ export class RegionCluster {
     }));
   }
 
-  hasNode(name: string): boolean {
+  private hasNode(name: string): boolean {
     return this.list<k8s.V1Node>('nodes').some((n) => n.metadata?.name === name);
   }
 
-  jobs(): k8s.V1Job[] {
-    return this.list<k8s.V1Job>('jobs');
+  jobs(): ClusterJob[] {
+    return this.list<k8s.V1Job>('jobs').map((kj) => ({
+      name: kj.metadata!.name!,
+      jobId: kj.metadata?.labels?.[LABELS.jobId],
+      activePods: kj.status?.active ?? 0,
+    }));
   }
 
-  podsOfJob(kubeJobName: string): k8s.V1Pod[] {
+  snapshot(name: string, placedNode?: string): KubeJobSnapshot | undefined {
+    const kubeJob = this.list<k8s.V1Job>('jobs').find((j) => j.metadata?.name === name);
+    if (!kubeJob) return undefined;
+    return snapshotOf(kubeJob, this.podsOfJob(name), (n) => this.hasNode(n), placedNode);
+  }
+
+  async createJob(manifest: Record<string, unknown>): Promise<CreateJobOutcome> {
+    try {
+      await this.batch.createNamespacedJob({ namespace: this.namespace, body: manifest });
+      return { kind: 'created' };
+    } catch (err) {
+      const code = statusOf(err);
+      if (code === 409) return { kind: 'created' };
+      if (code !== undefined && code >= 400 && code < 500) return { kind: 'refused', code, err };
+      return { kind: 'unavailable', err };
+    }
+  }
+
+  async deleteJob(name: string, propagation: 'Foreground' | 'Background'): Promise<void> {
+    await this.batch
+      .deleteNamespacedJob({ name, namespace: this.namespace, propagationPolicy: propagation })
+      .catch((err: unknown) => {
+        if (statusOf(err) !== 404) throw err;
+      });
+  }
+
+  private podsOfJob(kubeJobName: string): k8s.V1Pod[] {
     return this.list<k8s.V1Pod>('pods').filter(
       (p) =>
         p.metadata?.namespace === this.namespace &&

@@ -1,6 +1,7 @@
 import { type Pool } from 'pg';
 import {
-  type EventMetadata,
+  causedBy,
+  type EventEnvelope,
   type EventOrigin,
   jobEvents,
   type JobEvent,
@@ -10,21 +11,16 @@ import {
   withTransaction,
 } from '@starminer/eventing';
 import { decide } from '../../domain/job-decide';
-import { type JobCommand } from '../../domain/job-commands';
 import { ENDED, evolve, initialJob, type JobState } from '../../domain/job-state';
-
-export interface Executed {
-  state: JobState;
-  version: number;
-  events: JobEvent[];
-}
+import { type CommandOn, type Executed, type JobStore, type LoadedJob } from '../../app/ports';
 
 /**
  * The Job aggregate's persistence: load (fold the stream), decide, append with the expected
  * version, and in the same transaction update the jobs read model and the GPU reservations, so
  * a reservation exists exactly while the job holds a match. Version conflicts rerun the command.
+ * As a JobStore it works over the pool; `in(tx)` is the store bound to a caller's transaction.
  */
-export class JobRepository {
+export class JobRepository implements JobStore {
   readonly store: PgEventStore<JobEvent>;
 
   constructor(
@@ -35,23 +31,14 @@ export class JobRepository {
     this.store = new PgEventStore(pool, schema, jobEvents, origin);
   }
 
-  load(jobId: string, tx?: Tx): Promise<{ state: JobState; version: number }> {
+  load(jobId: string, tx?: Tx): Promise<LoadedJob> {
     return this.store.aggregate(jobId, evolve, initialJob, tx);
   }
 
   /** Runs a command in its own transaction (retried on a version conflict). */
-  execute(
-    jobId: string,
-    command: (state: JobState, version: number) => JobCommand,
-    meta?: EventMetadata,
-    extra?: (tx: Tx, state: JobState) => Promise<void>,
-  ): Promise<Executed> {
+  execute(jobId: string, command: CommandOn, cause?: EventEnvelope): Promise<Executed> {
     return retryOnConflict(() =>
-      withTransaction(this.pool, async (tx) => {
-        const result = await this.executeIn(tx, jobId, command, meta);
-        if (extra) await extra(tx, result.state);
-        return result;
-      }),
+      withTransaction(this.pool, (tx) => this.executeIn(tx, jobId, command, cause)),
     );
   }
 
@@ -59,12 +46,13 @@ export class JobRepository {
   async executeIn(
     tx: Tx,
     jobId: string,
-    command: (state: JobState, version: number) => JobCommand,
-    meta?: EventMetadata,
+    command: CommandOn,
+    cause?: EventEnvelope,
   ): Promise<Executed> {
     const { state, version } = await this.load(jobId, tx);
     const events = decide(state, command(state, version));
     if (events.length === 0) return { state, version, events };
+    const meta = cause && causedBy(cause);
     const { nextVersion } = await this.store.appendInTransaction(
       tx,
       jobId,
@@ -74,6 +62,14 @@ export class JobRepository {
     const next = events.reduce(evolve, state);
     await this.project(tx, next, nextVersion, events);
     return { state: next, version: nextVersion, events };
+  }
+
+  /** The store bound to the caller's transaction: its writes commit or roll back with it. */
+  in(tx: Tx): JobStore {
+    return {
+      load: (jobId) => this.load(jobId, tx),
+      execute: (jobId, command, cause) => this.executeIn(tx, jobId, command, cause),
+    };
   }
 
   private async project(tx: Tx, s: JobState, version: number, events: JobEvent[]): Promise<void> {

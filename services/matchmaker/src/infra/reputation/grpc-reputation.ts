@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { reputationV1 } from '@starminer/proto';
-import { type JsonLogger } from '@starminer/service-kit';
+import { type Clock, type JsonLogger, systemClock } from '@starminer/service-kit';
 import { type ReputationPort } from '../../app/ports';
 
 export interface GrpcReputationOptions {
@@ -11,8 +11,8 @@ export interface GrpcReputationOptions {
   /** Deadline of one ListScores page. */
   callTimeoutMs?: number;
   logger: JsonLogger;
-  /** Clock in ms, for tests. */
-  now?: () => number;
+  /** When the cached scores were loaded and go stale; the system clock by default. */
+  clock?: Clock;
 }
 
 const PAGE_SIZE = 500;
@@ -33,7 +33,7 @@ const MAX_PAGES = 1_000;
  */
 export class GrpcReputation implements ReputationPort {
   private readonly client: reputationV1.ReputationServiceClient;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private cache: ReadonlyMap<string, number> = new Map();
   private loadedAt: number | undefined;
   private attemptedAt: number | undefined;
@@ -45,11 +45,11 @@ export class GrpcReputation implements ReputationPort {
       o.address,
       grpc.credentials.createInsecure(),
     );
-    this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? systemClock;
   }
 
   async scores(): Promise<ReadonlyMap<string, number>> {
-    const t = this.now();
+    const t = this.clock.nowMs();
     const stale = this.attemptedAt === undefined || t - this.attemptedAt >= this.o.ttlMs;
     if (stale && !this.refreshing) {
       this.attemptedAt = t;
@@ -78,7 +78,7 @@ export class GrpcReputation implements ReputationPort {
         if (!pageToken) break;
       }
       this.cache = next;
-      this.loadedAt = this.now();
+      this.loadedAt = this.clock.nowMs();
       if (this.failing)
         this.o.logger.info('reputation scores available again', { providers: next.size });
       this.failing = false;
