@@ -9,22 +9,25 @@ import {
   SERVICE_CONFIG,
   kafkaBusOptions,
   readRegionsFile,
+  systemClock,
   type GrpcServiceRegistration,
 } from '@starminer/service-kit';
 import { pricingGrpcService } from './api/pricing.grpc';
 import { PriceIndexQueries } from './app/price-index/price-index.queries';
+import { LeaveUnservedRegionsHandler } from './app/leave-unserved-regions/leave-unserved-regions.handler';
 import { QuoteHandler } from './app/quote/quote.handler';
 import { RecordSignalHandler } from './app/record-signal/record-signal.handler';
 import { RunTickHandler } from './app/run-tick/run-tick.handler';
 import { type PricingConfig } from './config';
 import { STRATEGIES } from './domain/strategy';
-import { systemClock } from './infra/clock';
-import { EngineRepository } from './infra/engine-repository';
-import { IssuedQuotesRepository } from './infra/issued-quotes-repository';
+import { escrowEncoding } from './infra/escrow-encoding';
 import { MarketRuntime } from './infra/market-runtime';
+import { PgIssuedQuotes } from './infra/pg-issued-quotes';
+import { PgMarket } from './infra/pg-market';
+import { PgPriceIndex } from './infra/pg-price-index';
+import { PgSignalLog } from './infra/pg-signal-log';
 import { readPolicyFile } from './infra/policy-file';
-import { PriceIndexRepository } from './infra/price-index-repository';
-import { QuoteSigner } from './infra/quote-signer';
+import { WalletQuoteSigner } from './infra/quote-signer';
 
 /**
  * Builds the service's object graph from the validated config. Plain constructors: each use
@@ -48,10 +51,15 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
     const { regions } = readRegionsFile(config.REGIONS_FILE);
     const served = new Set(regions);
     const { origin, scope } = deploymentScope(deployments, { service: 'pricing', regions });
-    const signer = new QuoteSigner(config.PRICING_KEY, deployments);
+    const signer = new WalletQuoteSigner(config.PRICING_KEY, deployments);
     const { pool, schema } = database;
-    const engine = new EngineRepository(schema, strategy);
-    const index = new PriceIndexRepository(schema);
+    const market = new PgMarket(
+      pool,
+      schema,
+      strategy,
+      new OutboxPublisher(schema, marketEvents, origin),
+    );
+    const recordSignal = new RecordSignalHandler(served);
     this.runtime = new MarketRuntime({
       pool,
       databaseUrl: config.DATABASE_URL,
@@ -61,29 +69,23 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
       scope,
       onRefused: metrics.countRefused(config.PRICING_CONSUMER_GROUP),
       intervalMs: policy.intervalSeconds * 1000,
-      recordSignal: new RecordSignalHandler(engine, served),
-      runTick: new RunTickHandler(
-        pool,
-        engine,
-        index,
-        new OutboxPublisher(schema, marketEvents, origin),
-        strategy,
-      ),
-      clock: systemClock,
+      recordSignal: (env, tx) => recordSignal.handle(env, market.signalLog(tx)),
+      leaveUnservedRegions: new LeaveUnservedRegionsHandler(market, systemClock, served),
+      runTick: new RunTickHandler(market, strategy, systemClock),
       logger,
     });
     for (const check of this.runtime.readinessChecks()) readiness.register(check);
     this.grpc = pricingGrpcService({
       quote: new QuoteHandler(
-        pool,
-        engine,
+        new PgSignalLog(pool, schema, strategy),
         policy,
         signer,
-        new IssuedQuotesRepository(schema),
+        escrowEncoding,
+        new PgIssuedQuotes(pool, schema),
         systemClock,
         served,
       ),
-      index: new PriceIndexQueries(pool, index),
+      index: new PriceIndexQueries(new PgPriceIndex(pool, schema)),
       strategyId: strategy.id,
     });
     logger.info('pricing configured', {

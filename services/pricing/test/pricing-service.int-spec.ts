@@ -25,8 +25,8 @@ import {
 import { verifyIndex } from '../src/app/verify-index/verify-index';
 import { DEFAULT_POLICY, neutralPrice, parsePolicy } from '../src/domain/policy';
 import { mtpStrategy } from '../src/domain/strategy';
-import { EngineRepository } from '../src/infra/engine-repository';
-import { PriceIndexRepository } from '../src/infra/price-index-repository';
+import { PgPriceIndex } from '../src/infra/pg-price-index';
+import { PgSignalLog } from '../src/infra/pg-signal-log';
 import { deployFreshProtocol, type FreshProtocol } from './support/fresh-protocol';
 import { call, startPricing, type Harness } from './support/pricing-harness';
 
@@ -462,9 +462,8 @@ describe('the price index', () => {
         parsePolicy({ name: 'it', intervalSeconds: 1, maxStepBps: 2000, quoteValiditySeconds: 10 }),
       );
       const result = await verifyIndex(
-        pool,
-        new EngineRepository(pricing.schema, strategy),
-        new PriceIndexRepository(pricing.schema),
+        new PgSignalLog(pool, pricing.schema, strategy),
+        new PgPriceIndex(pool, pricing.schema),
         strategy,
       );
       expect(result.mismatches).toEqual([]);

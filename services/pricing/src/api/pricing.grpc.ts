@@ -6,8 +6,8 @@ import { QuoteInputError, type QuoteResult } from '../app/quote/quote.command';
 import { type QuoteHandler } from '../app/quote/quote.handler';
 import { type InfeasibleReason } from '../domain/quote-plan';
 import { tierKey, type Urgency } from '../domain/tier';
-import { type StoredPrice } from '../infra/price-index-repository';
-import { PROTO_URGENCY, urgencyOf } from '../infra/event-mapping';
+import { PROTO_URGENCY, urgencyOf } from '../app/event-mapping';
+import { type StoredPrice } from '../app/ports';
 
 const REASON: Record<InfeasibleReason, pricingV1.InfeasibleReason> = {
   'unknown-gpu-product': pricingV1.InfeasibleReason.INFEASIBLE_REASON_UNKNOWN_GPU_PRODUCT,

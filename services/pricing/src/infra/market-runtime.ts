@@ -11,15 +11,16 @@ import {
   nodeEvents,
   type JobEvent,
   type DropReason,
+  type EventEnvelope,
   type EventScope,
   type KafkaBusConfig,
   type NodeEvent,
   type Producer,
+  type Tx,
 } from '@starminer/eventing';
 import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
-import { type RecordSignalHandler } from '../app/record-signal/record-signal.handler';
+import { type LeaveUnservedRegionsHandler } from '../app/leave-unserved-regions/leave-unserved-regions.handler';
 import { type RunTickHandler } from '../app/run-tick/run-tick.handler';
-import { type Clock } from './clock';
 import { migratePricingTables } from './pricing-tables';
 
 export interface MarketRuntimeOptions {
@@ -34,9 +35,10 @@ export interface MarketRuntimeOptions {
   /** Counts each event the scope refused (Metrics#countRefused). */
   onRefused: (refused: { topic: string; reason: DropReason }) => void;
   intervalMs: number;
-  recordSignal: RecordSignalHandler;
+  /** Records a consumed event's signal in the consumer's transaction (with its inbox row). */
+  recordSignal: (envelope: EventEnvelope<JobEvent | NodeEvent>, tx: Tx) => Promise<void>;
+  leaveUnservedRegions: LeaveUnservedRegionsHandler;
   runTick: RunTickHandler;
-  clock: Clock;
   logger: JsonLogger;
 }
 
@@ -66,7 +68,7 @@ export class MarketRuntime {
       groupId: o.groupId,
       topics: [Topics.node, Topics.job],
       registry: new EventRegistry().include(nodeEvents).include(jobEvents),
-      handler: (env, tx) => o.recordSignal.handle(env, tx),
+      handler: o.recordSignal,
       scope: o.scope,
       onRefused: o.onRefused,
       logger: o.logger,
@@ -106,10 +108,7 @@ export class MarketRuntime {
       try {
         await migrateEventing(this.o.pool, this.o.schema);
         await migratePricingTables(this.o.pool, this.o.schema);
-        const left = await this.o.recordSignal.leaveUnservedRegions(
-          this.o.pool,
-          this.o.clock.nowMs(),
-        );
+        const left = await this.o.leaveUnservedRegions.run();
         if (left > 0)
           this.o.logger.warn('took nodes and jobs of regions no longer served off the market', {
             entries: left,
@@ -137,7 +136,7 @@ export class MarketRuntime {
   private tick(): void {
     if (this.ticking || this.stopped) return;
     this.ticking = this.o.runTick
-      .run(this.o.clock.nowMs())
+      .run()
       .then(
         (points) => {
           this.lastTickError = undefined;

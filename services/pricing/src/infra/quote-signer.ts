@@ -1,8 +1,9 @@
 import { Wallet, type TypedDataDomain } from 'ethers';
 import { quoteDomain, signQuote, type Deployments, type Quote } from '@starminer/chain';
+import { type QuoteSigner } from '../app/ports';
 
 /** The pricing key and the EIP-712 domain of the JobEscrow its quotes are for. */
-export class QuoteSigner {
+export class WalletQuoteSigner implements QuoteSigner {
   private readonly wallet: Wallet;
   readonly domain: TypedDataDomain;
   readonly chainId: bigint;

@@ -1,5 +1,4 @@
-import { type Pool } from 'pg';
-import { type PriceIndexRepository, type StoredPrice } from '../../infra/price-index-repository';
+import { type PriceIndexReader, type StoredPrice } from '../ports';
 
 export class PageTokenError extends Error {
   override readonly name = 'PageTokenError';
@@ -18,13 +17,10 @@ export const MAX_PAGE_SIZE = 1000;
 
 /** Read side of the public price index. */
 export class PriceIndexQueries {
-  constructor(
-    private readonly pool: Pool,
-    private readonly index: PriceIndexRepository,
-  ) {}
+  constructor(private readonly index: PriceIndexReader) {}
 
   book(region: string): Promise<{ version: bigint; prices: StoredPrice[] }> {
-    return this.index.book(this.pool, region || undefined);
+    return this.index.book(region || undefined);
   }
 
   async history(q: {
@@ -39,7 +35,7 @@ export class PriceIndexQueries {
         `page_size: expected 0 to ${MAX_PAGE_SIZE} (0 means ${DEFAULT_PAGE_SIZE}), got ${q.pageSize}`,
       );
     const limit = q.pageSize || DEFAULT_PAGE_SIZE;
-    const rows = await this.index.history(this.pool, {
+    const rows = await this.index.history({
       tier: q.tier,
       afterId: decodePageToken(q.pageToken),
       from: q.from,

@@ -1,12 +1,13 @@
-import { type Pool } from 'pg';
-import { isAddress, getAddress } from 'ethers';
-import { jobIdFromUuid, randomQuoteNonce, toBytes32, type Quote } from '@starminer/chain';
+import { type Quote } from '@starminer/chain';
+import { type Clock } from '@starminer/service-kit';
 import { type PricingPolicy } from '../../domain/policy';
 import { planQuote } from '../../domain/quote-plan';
-import { type Clock } from '../../infra/clock';
-import { type EngineRepository } from '../../infra/engine-repository';
-import { type IssuedQuotesRepository } from '../../infra/issued-quotes-repository';
-import { type QuoteSigner } from '../../infra/quote-signer';
+import {
+  type EngineStateSource,
+  type EscrowEncoding,
+  type IssuedQuotes,
+  type QuoteSigner,
+} from '../ports';
 import {
   QuoteInputError,
   type QuoteCommand,
@@ -18,10 +19,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_GPUS = 1024;
 const MAX_DURATION_SECONDS = 30 * 86_400;
 
-function validate(cmd: QuoteCommand, served: ReadonlySet<string>): void {
+/** Checks the command; returns the client's checksummed address. */
+function validate(
+  cmd: QuoteCommand,
+  served: ReadonlySet<string>,
+  encoding: EscrowEncoding,
+): string {
   const issues: string[] = [];
   if (!UUID.test(cmd.jobId)) issues.push(`job_id: expected a UUID, got "${cmd.jobId}"`);
-  if (!isAddress(cmd.client))
+  const client = encoding.address(cmd.client);
+  if (client === undefined)
     issues.push(`client: expected a 0x-prefixed 20-byte address, got "${cmd.client}"`);
   const s = cmd.spec;
   if (!Number.isInteger(s.gpuCount) || s.gpuCount < 1 || s.gpuCount > MAX_GPUS)
@@ -39,7 +46,8 @@ function validate(cmd: QuoteCommand, served: ReadonlySet<string>): void {
     issues.push(
       `region_preference: ${unserved.map((r) => `"${r}"`).join(', ')} ${unserved.length === 1 ? 'is not a region' : 'are not regions'} this deployment serves (served: ${[...served].join(', ')})`,
     );
-  if (issues.length > 0) throw new QuoteInputError(issues);
+  if (issues.length > 0 || client === undefined) throw new QuoteInputError(issues);
+  return client;
 }
 
 /**
@@ -48,35 +56,34 @@ function validate(cmd: QuoteCommand, served: ReadonlySet<string>): void {
  */
 export class QuoteHandler {
   constructor(
-    private readonly pool: Pool,
-    private readonly engine: EngineRepository,
+    private readonly market: EngineStateSource,
     private readonly policy: PricingPolicy,
     private readonly signer: QuoteSigner,
-    private readonly issued: IssuedQuotesRepository,
+    private readonly encoding: EscrowEncoding,
+    private readonly issued: IssuedQuotes,
     private readonly clock: Clock,
     /** The regions this deployment serves: a quote naming another is refused. */
     private readonly served: ReadonlySet<string>,
   ) {}
 
   async quote(cmd: QuoteCommand): Promise<QuoteResult> {
-    validate(cmd, this.served);
-    const { state } = await this.engine.load(this.pool);
+    const client = validate(cmd, this.served, this.encoding);
+    const { state } = await this.market.load();
     const plan = planQuote(this.policy, state.signals, state.prices, cmd.spec);
     if (!plan.feasible) return plan;
     const now = this.clock.nowMs();
     const expiry = BigInt(Math.floor(now / 1000) + this.policy.quoteValiditySeconds);
-    const client = getAddress(cmd.client);
     const offers: SignedOffer[] = [];
     for (const offer of plan.offers) {
       const quote: Quote = {
-        jobId: jobIdFromUuid(cmd.jobId),
+        jobId: this.encoding.jobId(cmd.jobId),
         client,
         pricePerGpuSecond: offer.pricePerGpuSecond,
         maxGpuSeconds: offer.maxGpuSeconds,
-        tier: toBytes32(offer.tier),
+        tier: this.encoding.tier(offer.tier),
         maxDuration: BigInt(cmd.spec.maxDurationSeconds),
         expiry,
-        nonce: randomQuoteNonce(),
+        nonce: this.encoding.nonce(),
       };
       offers.push({
         ...offer,
@@ -85,10 +92,7 @@ export class QuoteHandler {
         signature: await this.signer.sign(quote),
       });
     }
-    await this.issued.record(
-      this.pool,
-      offers.map((o) => ({ quote: o.quote, tier: o.tier })),
-    );
+    await this.issued.record(offers.map((o) => ({ quote: o.quote, tier: o.tier })));
     return {
       feasible: true,
       offers,

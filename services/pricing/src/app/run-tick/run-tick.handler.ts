@@ -1,12 +1,30 @@
-import { type Pool } from 'pg';
-import { type MarketEvent, type OutboxPublisher, withTransaction } from '@starminer/eventing';
+import { type Clock } from '@starminer/service-kit';
 import { canonicalProductLabel, type KnownGpuClass } from '@starminer/gpu-catalogue';
 import { applyEntry, type PricePoint } from '../../domain/replay';
 import { type PricingStrategy } from '../../domain/strategy';
 import { parseTierKey } from '../../domain/tier';
-import { type EngineRepository } from '../../infra/engine-repository';
-import { PROTO_URGENCY } from '../../infra/event-mapping';
-import { type PriceIndexRepository } from '../../infra/price-index-repository';
+import { PROTO_URGENCY } from '../event-mapping';
+import { type MarketUnitOfWork, type NewMarketEvent } from '../ports';
+
+/** PriceUpdated of one price set by `strategy`. */
+function priceUpdated(p: PricePoint, strategy: string): NewMarketEvent {
+  const t = parseTierKey(p.tier);
+  const gpuProduct = canonicalProductLabel(t.gpuClass as KnownGpuClass);
+  return {
+    // PriceUpdated is keyed by "<gpu product>/<region>/<urgency>" (market_events.proto).
+    aggregateId: `${gpuProduct}/${t.region}/${t.urgency}`,
+    event: {
+      type: 'PriceUpdated' as const,
+      tier: { gpuProduct, region: t.region, urgency: PROTO_URGENCY[t.urgency] },
+      previousPricePerGpuSecond: { baseUnits: p.previous.toString() },
+      pricePerGpuSecond: { baseUnits: p.price.toString() },
+      queuedGpus: p.queuedGpus,
+      freeGpus: p.freeGpus,
+      strategy,
+    },
+    meta: { occurredAt: new Date(p.at) },
+  };
+}
 
 /**
  * One pricing interval: in one transaction, append a tick to the input log, run the strategy
@@ -15,44 +33,22 @@ import { type PriceIndexRepository } from '../../infra/price-index-repository';
  */
 export class RunTickHandler {
   constructor(
-    private readonly pool: Pool,
-    private readonly engine: EngineRepository,
-    private readonly index: PriceIndexRepository,
-    private readonly outbox: OutboxPublisher<MarketEvent>,
+    private readonly market: MarketUnitOfWork,
     private readonly strategy: PricingStrategy,
+    private readonly clock: Clock,
   ) {}
 
-  async run(nowMs: number): Promise<PricePoint[]> {
-    return withTransaction(this.pool, async (tx) => {
-      await this.engine.lockLog(tx);
-      const { state } = await this.engine.load(tx);
-      const tick = { kind: 'tick' as const, at: nowMs };
-      const seq = await this.engine.append(tx, tick);
+  async run(): Promise<PricePoint[]> {
+    const tick = { kind: 'tick' as const, at: this.clock.nowMs() };
+    return this.market.transact(async ({ log, index, events }) => {
+      await log.lock();
+      const { state } = await log.load();
+      const seq = await log.append(tick);
       if (seq === undefined) throw new Error('tick was not appended');
       const { state: next, points } = applyEntry(this.strategy, state, tick);
-      await this.engine.saveSnapshot(tx, seq, next);
-      await this.index.record(tx, seq, this.strategy.id, points);
-      await this.outbox.publish(
-        tx,
-        points.map((p) => {
-          const t = parseTierKey(p.tier);
-          const gpuProduct = canonicalProductLabel(t.gpuClass as KnownGpuClass);
-          return {
-            // PriceUpdated is keyed by "<gpu product>/<region>/<urgency>" (market_events.proto).
-            aggregateId: `${gpuProduct}/${t.region}/${t.urgency}`,
-            event: {
-              type: 'PriceUpdated' as const,
-              tier: { gpuProduct, region: t.region, urgency: PROTO_URGENCY[t.urgency] },
-              previousPricePerGpuSecond: { baseUnits: p.previous.toString() },
-              pricePerGpuSecond: { baseUnits: p.price.toString() },
-              queuedGpus: p.queuedGpus,
-              freeGpus: p.freeGpus,
-              strategy: this.strategy.id,
-            },
-            meta: { occurredAt: new Date(p.at) },
-          };
-        }),
-      );
+      await log.saveSnapshot(seq, next);
+      await index.record(seq, this.strategy.id, points);
+      await events.publish(points.map((p) => priceUpdated(p, this.strategy.id)));
       return points;
     });
   }

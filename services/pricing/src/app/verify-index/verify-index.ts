@@ -1,8 +1,6 @@
-import { type Pool } from 'pg';
 import { replay } from '../../domain/replay';
 import { type PricingStrategy } from '../../domain/strategy';
-import { type EngineRepository } from '../../infra/engine-repository';
-import { type PriceIndexRepository } from '../../infra/price-index-repository';
+import { type PriceIndexReader, type SignalHistory } from '../ports';
 
 export interface IndexVerification {
   entries: number;
@@ -17,17 +15,16 @@ export interface IndexVerification {
  * sets with the stored price index, point by point: the index is reproducible when none differ.
  */
 export async function verifyIndex(
-  pool: Pool,
-  engine: EngineRepository,
-  index: PriceIndexRepository,
+  signals: SignalHistory,
+  index: PriceIndexReader,
   strategy: PricingStrategy,
 ): Promise<IndexVerification> {
-  const log = await engine.entriesAfter(pool, 0n);
+  const log = await signals.entriesAfter(0n);
   const { history } = replay(
     strategy,
     log.map((l) => l.entry),
   );
-  const stored = (await index.all(pool)).filter((p) => p.strategy === strategy.id);
+  const stored = (await index.all()).filter((p) => p.strategy === strategy.id);
   const mismatches: string[] = [];
   const n = Math.max(history.length, stored.length);
   for (let i = 0; i < n && mismatches.length < 10; i++) {

@@ -2,20 +2,7 @@ import { type Pool } from 'pg';
 import { quoteSchema, type Tx } from '@starminer/eventing';
 import { type PricePoint } from '../domain/replay';
 import { parseTierKey, type Urgency } from '../domain/tier';
-
-export interface StoredPrice {
-  id: bigint;
-  tier: string;
-  gpuClass: string;
-  region: string;
-  urgency: Urgency;
-  at: Date;
-  price: bigint;
-  previous: bigint;
-  queuedGpus: number;
-  freeGpus: number;
-  strategy: string;
-}
+import { type PriceIndexReader, type PriceIndexWriter, type StoredPrice } from '../app/ports';
 
 interface Row {
   id: string;
@@ -48,18 +35,24 @@ const toStored = (r: Row): StoredPrice => ({
 const COLUMNS =
   'id, tier, gpu_class, region, urgency, at, price, previous, queued_gpus, free_gpus, strategy';
 
-/** The public price index: every price set, by tier and time. */
-export class PriceIndexRepository {
+/**
+ * The public price index in Postgres: every price set, by tier and time. Written through a
+ * tick's transaction, read through the pool.
+ */
+export class PgPriceIndex implements PriceIndexWriter, PriceIndexReader {
   private readonly s: string;
 
-  constructor(schema: string) {
+  constructor(
+    private readonly db: Pool | Tx,
+    schema: string,
+  ) {
     this.s = quoteSchema(schema);
   }
 
-  async record(tx: Tx, tickSeq: bigint, strategy: string, points: PricePoint[]): Promise<void> {
+  async record(tickSeq: bigint, strategy: string, points: PricePoint[]): Promise<void> {
     if (points.length === 0) return;
     const tiers = points.map((p) => parseTierKey(p.tier));
-    await tx.query(
+    await this.db.query(
       `INSERT INTO ${this.s}.price_history
          (tick_seq, tier, gpu_class, region, urgency, at, price, previous, queued_gpus, free_gpus, strategy)
        SELECT $1::bigint, u.tier, u.gpu_class, u.region, u.urgency, u.at, u.price, u.previous, u.queued,
@@ -84,24 +77,27 @@ export class PriceIndexRepository {
   }
 
   /** Latest price of every tier (optionally of one region) and the index version. */
-  async book(db: Pool, region?: string): Promise<{ version: bigint; prices: StoredPrice[] }> {
-    const prices = await db.query<Row>(
+  async book(region?: string): Promise<{ version: bigint; prices: StoredPrice[] }> {
+    const prices = await this.db.query<Row>(
       `SELECT DISTINCT ON (tier) ${COLUMNS} FROM ${this.s}.price_history
         WHERE ($1::text IS NULL OR region = $1) ORDER BY tier, id DESC`,
       [region || null],
     );
-    const v = await db.query<{ v: string | null }>(
+    const v = await this.db.query<{ v: string | null }>(
       `SELECT max(id) AS v FROM ${this.s}.price_history`,
     );
     return { version: BigInt(v.rows[0]?.v ?? '0'), prices: prices.rows.map(toStored) };
   }
 
   /** Points of one tier after `afterId`, oldest first, within optional time bounds. */
-  async history(
-    db: Pool,
-    q: { tier: string; afterId: bigint; from?: Date; to?: Date; limit: number },
-  ): Promise<StoredPrice[]> {
-    const r = await db.query<Row>(
+  async history(q: {
+    tier: string;
+    afterId: bigint;
+    from?: Date;
+    to?: Date;
+    limit: number;
+  }): Promise<StoredPrice[]> {
+    const r = await this.db.query<Row>(
       `SELECT ${COLUMNS} FROM ${this.s}.price_history
         WHERE tier = $1 AND id > $2 AND ($3::timestamptz IS NULL OR at >= $3)
           AND ($4::timestamptz IS NULL OR at <= $4)
@@ -112,8 +108,10 @@ export class PriceIndexRepository {
   }
 
   /** Every point in id order (index verification). */
-  async all(db: Pool): Promise<StoredPrice[]> {
-    const r = await db.query<Row>(`SELECT ${COLUMNS} FROM ${this.s}.price_history ORDER BY id`);
+  async all(): Promise<StoredPrice[]> {
+    const r = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM ${this.s}.price_history ORDER BY id`,
+    );
     return r.rows.map(toStored);
   }
 }
