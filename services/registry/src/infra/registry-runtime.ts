@@ -1,4 +1,4 @@
-import { deploymentNodeLabel } from '@starminer/node-identity';
+import { deploymentNodeLabel, verifyNodeIdentity } from '@starminer/node-identity';
 import {
   Inject,
   Injectable,
@@ -27,6 +27,7 @@ import {
   PostgresDatabase,
   Readiness,
   SERVICE_CONFIG,
+  systemClock,
 } from '@starminer/service-kit';
 import { ApplyChainEventHandler } from '../app/apply-chain-event/apply-chain-event.handler';
 import { ProviderStandings } from '../app/provider-standing/provider-standings';
@@ -36,11 +37,11 @@ import { ReconcileNodeHandler } from '../app/reconcile-node/reconcile-node.handl
 import { type RegistryConfig } from '../config';
 import { StakeReader } from './chain/stake-reader';
 import { regionClient } from './kube/kube-client';
+import { KubeRegionWatches } from './kube/kube-region-watches';
 import { NodeRepository } from './postgres/node-repository';
+import { PgUnitOfWork, registryWork, type RegistryTables } from './postgres/pg-unit-of-work';
 import { ProviderRepository } from './postgres/provider-repository';
 import { migrateRegistry } from './postgres/registry-schema';
-
-const clock = () => new Date();
 
 /**
  * Builds and runs the registry's moving parts: the node controller (one watch per region), the
@@ -77,29 +78,37 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     const { origin, scope } = deploymentScope(deployments, { service: 'registry' });
     this.nodes = new NodeRepository(pool, schema);
     this.providers = new ProviderRepository(pool, schema);
-    const publisher = new OutboxPublisher(schema, nodeEvents, origin);
+    const tables: RegistryTables = {
+      nodes: this.nodes,
+      providers: this.providers,
+      publisher: new OutboxPublisher(schema, nodeEvents, origin),
+    };
+    const transactions = new PgUnitOfWork(pool, tables);
     this.reader = new StakeReader(config.CHAIN_RPC_URL, deployments);
     this.standings = new ProviderStandings({
-      pool,
       providers: this.providers,
-      reader: this.reader,
-      publisher,
+      chain: this.reader,
+      transactions,
       logger,
-      clock,
+      clock: systemClock,
       maxAgeMs: config.PROVIDER_MAX_AGE_MS,
       onActivationChanged: (address) => void this.requeueProvider(address),
     });
     this.controller = new NodeController({
-      regions: config.KUBE_REGIONS.map((r) => regionClient(r.region, r.kubeconfig)),
-      nodeLabelSelector: config.NODE_LABEL_SELECTOR,
-      deployment: deploymentNodeLabel(deployments),
+      watches: new KubeRegionWatches(
+        config.KUBE_REGIONS.map((r) => regionClient(r.region, r.kubeconfig)),
+        {
+          nodeLabelSelector: config.NODE_LABEL_SELECTOR,
+          deployment: deploymentNodeLabel(deployments),
+          logger,
+        },
+      ),
       handler: new ReconcileNodeHandler({
-        pool,
-        nodes: this.nodes,
+        transactions,
         standings: this.standings,
-        publisher,
+        signatures: { verify: verifyNodeIdentity },
         logger,
-        clock,
+        clock: systemClock,
       }),
       nodes: this.nodes,
       logger,
@@ -124,7 +133,7 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
       scope,
       onRefused: metrics.countRefused(config.CONSUMER_GROUP),
       logger,
-      handler: (env, tx) => chain.handle(env, tx),
+      handler: (env, tx) => chain.handle(env, registryWork(tx, tables)),
     });
   }
 

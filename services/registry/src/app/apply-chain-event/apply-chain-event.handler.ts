@@ -1,13 +1,7 @@
-import {
-  type ChainEvent,
-  type EventEnvelope,
-  type StarminerEvent,
-  type Tx,
-} from '@starminer/eventing';
+import { type ChainEvent, type EventEnvelope, type StarminerEvent } from '@starminer/eventing';
 import { eventsV1 } from '@starminer/proto';
-import { type JsonLogger } from '@starminer/service-kit';
 import { type ProviderFact } from '../../domain/provider';
-import { type ProviderRepository } from '../../infra/postgres/provider-repository';
+import { type Log, type ProviderMirror, type ProviderWork } from '../ports';
 import { type ProviderStandings } from '../provider-standing/provider-standings';
 
 const blockOf = (log: eventsV1.ChainLogRef | undefined) => Number(log?.blockNumber ?? 0);
@@ -56,18 +50,18 @@ export function providerFactOf(
 
 /**
  * Consumes the chain-indexer's events: stake and role changes update the Provider aggregate in
- * the consumer's transaction (with the inbox row), and a reorg rewinds every provider above the
- * common ancestor, then re-reads them on chain.
+ * the consumer's transaction (`work`, with the inbox row), and a reorg rewinds every provider
+ * above the common ancestor, then re-reads them on chain.
  */
 export class ApplyChainEventHandler {
   constructor(
     private readonly standings: ProviderStandings,
-    private readonly providers: ProviderRepository,
+    private readonly providers: ProviderMirror,
     private readonly contracts: { staking: string; providerRegistry: string },
-    private readonly logger: JsonLogger,
+    private readonly logger: Log,
   ) {}
 
-  async handle(env: EventEnvelope<StarminerEvent>, tx: Tx): Promise<void> {
+  async handle(env: EventEnvelope<StarminerEvent>, work: ProviderWork): Promise<void> {
     const e = env.event as ChainEvent;
     if (e.type === 'ChainReorged') {
       const ancestor = Number(e.commonAncestorNumber);
@@ -75,7 +69,7 @@ export class ApplyChainEventHandler {
       const touched = all.filter((p) => p.stakeBlock > ancestor || p.slashBlock > ancestor);
       for (const p of touched)
         await this.standings.apply(
-          tx,
+          work,
           p.address,
           { kind: 'reorged', ancestorBlock: ancestor },
           { envelope: env },
@@ -90,6 +84,6 @@ export class ApplyChainEventHandler {
     }
     const f = providerFactOf(e, this.contracts);
     if (!f) return;
-    await this.standings.apply(tx, f.address, f.fact, { log: f.log, envelope: env });
+    await this.standings.apply(work, f.address, f.fact, { log: f.log, envelope: env });
   }
 }

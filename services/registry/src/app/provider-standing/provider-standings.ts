@@ -1,14 +1,6 @@
-import {
-  causedBy,
-  type EventEnvelope,
-  type NodeEvent,
-  type OutboxPublisher,
-  type Tx,
-  withTransaction,
-} from '@starminer/eventing';
+import { type EventEnvelope, type NodeEvent } from '@starminer/eventing';
 import { type eventsV1 } from '@starminer/proto';
-import { type JsonLogger } from '@starminer/service-kit';
-import { type Pool } from 'pg';
+import { type Clock } from '@starminer/service-kit';
 import { type ProviderStanding } from '../../domain/admission';
 import {
   evolveProvider,
@@ -17,16 +9,21 @@ import {
   type ProviderFact,
   type ProviderState,
 } from '../../domain/provider';
-import { type ProviderRepository } from '../../infra/postgres/provider-repository';
-import { type StakeReader } from '../../infra/chain/stake-reader';
+import {
+  type Log,
+  type ProviderMirror,
+  type ProviderWork,
+  type StakeChain,
+  type UnitOfWork,
+} from '../ports';
 
 export interface ProviderStandingsDeps {
-  pool: Pool;
-  providers: ProviderRepository;
-  reader: StakeReader;
-  publisher: OutboxPublisher<NodeEvent>;
-  logger: JsonLogger;
-  clock: () => Date;
+  /** The mirror read outside any transaction. */
+  providers: ProviderMirror;
+  chain: StakeChain;
+  transactions: UnitOfWork;
+  logger: Log;
+  clock: Clock;
   maxAgeMs: number;
   /** Called after a provider's activation changed and committed. */
   onActivationChanged: (address: string) => void;
@@ -70,7 +67,7 @@ export class ProviderStandings {
   /** The provider's standing for admission: re-read on chain when the mirror is older than maxAgeMs. */
   async standing(address: string): Promise<ProviderStanding> {
     const mirrored = await this.d.providers.get(address);
-    if (mirrored && this.d.clock().getTime() - mirrored.checkedAt.getTime() <= this.d.maxAgeMs)
+    if (mirrored && this.d.clock.nowMs() - mirrored.checkedAt.getTime() <= this.d.maxAgeMs)
       return standingOf(mirrored);
     try {
       return standingOf(await this.refresh(address));
@@ -89,7 +86,7 @@ export class ProviderStandings {
     let read = this.reads.get(key);
     if (!read) {
       read = (async () => {
-        const s = await this.d.reader.read(key);
+        const s = await this.d.chain.read(key);
         const fact: ProviderFact = {
           kind: 'observed',
           block: s.block,
@@ -97,28 +94,30 @@ export class ProviderStandings {
           bonded: s.bonded,
           minStake: s.minStake,
         };
-        return withTransaction(this.d.pool, (tx) => this.apply(tx, key, fact));
+        return this.d.transactions.transact((work) => this.apply(work, key, fact));
       })().finally(() => this.reads.delete(key));
       this.reads.set(key, read);
     }
     return read;
   }
 
-  /** Applies one fact inside `tx`; publishes ProviderActivated/Deactivated when activation flips. */
+  /**
+   * Applies one fact inside the transaction of `work`; publishes ProviderActivated/Deactivated
+   * when activation flips.
+   */
   async apply(
-    tx: Tx,
+    work: ProviderWork,
     address: string,
     fact: ProviderFact,
     cause?: { log?: eventsV1.ChainLogRef; envelope?: EventEnvelope },
   ): Promise<ProviderState> {
-    const now = this.d.clock();
-    const before = await this.d.providers.get(address, tx);
+    const now = this.d.clock.now();
+    const before = await work.providers.getForUpdate(address);
     const minStake = before?.minStake ?? (fact.kind === 'observed' ? fact.minStake : 0n);
     const after = evolveProvider(before ?? newProvider(address, minStake, now), fact, now);
-    await this.d.providers.save(tx, after);
+    await work.providers.save(after);
     const change = providerChange(before, after);
     if (change) {
-      const meta = cause?.envelope ? causedBy(cause.envelope) : undefined;
       const event: NodeEvent =
         change.type === 'activated'
           ? {
@@ -133,8 +132,12 @@ export class ProviderStandings {
               reason: change.reason,
               cause: cause?.log,
             };
-      await this.d.publisher.publish(tx, [
-        { aggregateId: after.address, event, ...(meta ? { meta } : {}) },
+      await work.events.append([
+        {
+          aggregateId: after.address,
+          event,
+          ...(cause?.envelope ? { cause: cause.envelope } : {}),
+        },
       ]);
       this.d.logger.info(
         change.type === 'activated' ? 'provider activated' : 'provider deactivated',

@@ -1,8 +1,7 @@
 import { type CapacityFilter, type PoolCapacity, summarizeCapacity } from '../../domain/inventory';
 import { type NodeRecord, type NodeStatus } from '../../domain/node';
 import { type ProviderState } from '../../domain/provider';
-import { type NodeRepository } from '../../infra/postgres/node-repository';
-import { type ProviderRepository } from '../../infra/postgres/provider-repository';
+import { type NodeInventory, type ProviderMirror } from '../ports';
 
 export interface NodePage {
   nodes: NodeRecord[];
@@ -12,8 +11,8 @@ export interface NodePage {
 /** The inventory read model's queries: GetCapacity, ListNodes, GetProvider. */
 export class QueryInventoryHandler {
   constructor(
-    private readonly nodes: NodeRepository,
-    private readonly providers: ProviderRepository,
+    private readonly nodes: NodeInventory,
+    private readonly providers: ProviderMirror,
   ) {}
 
   async capacity(filter: CapacityFilter): Promise<PoolCapacity[]> {

@@ -1,27 +1,20 @@
-import { type JsonLogger } from '@starminer/service-kit';
 import { type NodeObservation } from '../../domain/node';
 import { HEARTBEAT_PERSIST_MS } from '../../domain/node-lifecycle';
-import { type RegionClient } from '../../infra/kube/kube-client';
-import { observeNode } from '../../infra/kube/node-observation';
-import { RegionWatcher } from '../../infra/kube/region-watcher';
-import { type NodeRepository } from '../../infra/postgres/node-repository';
+import { type Log, type NodeInventory, type RegionNodeWatch, type RegionWatches } from '../ports';
 import { type ReconcileNodeHandler } from './reconcile-node.handler';
 
 export interface NodeControllerOptions {
-  regions: RegionClient[];
-  nodeLabelSelector: string;
-  /** This deployment's node label value: nodes labelled for another deployment are left alone. */
-  deployment: string;
+  /** The watch of each region's nodes (this deployment's only). */
+  watches: RegionWatches;
   handler: ReconcileNodeHandler;
-  nodes: NodeRepository;
-  logger: JsonLogger;
+  nodes: NodeInventory;
+  logger: Log;
   resyncIntervalMs: number;
   concurrency: number;
 }
 
 interface Region {
-  client: RegionClient;
-  watcher: RegionWatcher;
+  watcher: RegionNodeWatch;
   dirty: Set<string>;
   running: Set<string>;
   /** What the node looked like at its last successful reconcile, heartbeat aside. */
@@ -47,24 +40,19 @@ export class NodeController {
   readonly stats = { reconciled: 0, skipped: 0, failed: 0 };
 
   constructor(private readonly o: NodeControllerOptions) {
-    for (const client of o.regions) {
+    for (const region of o.watches.regions) {
       const r: Region = {
-        client,
         dirty: new Set(),
         running: new Set(),
         seen: new Map(),
         workers: 0,
-        watcher: undefined as unknown as RegionWatcher,
+        watcher: undefined as unknown as RegionNodeWatch,
       };
-      r.watcher = new RegionWatcher({
-        client,
-        nodeLabelSelector: o.nodeLabelSelector,
-        deployment: o.deployment,
-        logger: o.logger,
+      r.watcher = o.watches.open(region, {
         onNodeChanged: (name) => this.enqueue(r, name),
         onListed: () => void this.resyncRegion(r),
       });
-      this.regions.set(client.region, r);
+      this.regions.set(region, r);
     }
   }
 
@@ -83,7 +71,7 @@ export class NodeController {
   problems(): string[] {
     return [...this.regions.values()].flatMap((r) => {
       const p = r.watcher.problem();
-      return p ? [`${r.client.region}: ${p}`] : [];
+      return p ? [`${r.watcher.region}: ${p}`] : [];
     });
   }
 
@@ -113,13 +101,13 @@ export class NodeController {
     try {
       const names = new Set([
         ...r.watcher.nodeNames(),
-        ...(await this.o.nodes.names(r.client.region)),
+        ...(await this.o.nodes.names(r.watcher.region)),
       ]);
       r.seen.clear();
       for (const name of names) this.enqueue(r, name);
     } catch (err) {
       this.o.logger.warn('resync failed: retried at the next period', {
-        region: r.client.region,
+        region: r.watcher.region,
         err,
       });
     }
@@ -147,9 +135,7 @@ export class NodeController {
 
   private async work(r: Region, name: string): Promise<void> {
     const node = r.watcher.node(name);
-    const now = node
-      ? fingerprint(observeNode(r.client.region, node, r.watcher.allocatedGpus(name)))
-      : undefined;
+    const now = node ? fingerprint(node.observation) : undefined;
     const last = r.seen.get(name);
     if (
       now &&
@@ -161,7 +147,7 @@ export class NodeController {
       return;
     }
     try {
-      await this.o.handler.handle(r.client, r.watcher, name);
+      await this.o.handler.handle(r.watcher, name);
       if (now) r.seen.set(name, now);
       else r.seen.delete(name);
       this.stats.reconciled++;
@@ -169,7 +155,7 @@ export class NodeController {
       this.stats.failed++;
       r.seen.delete(name);
       this.o.logger.warn('node reconcile failed: retrying', {
-        region: r.client.region,
+        region: r.watcher.region,
         node: name,
         err,
       });

@@ -1,24 +1,22 @@
-import { type NodeEvent, type OutboxPublisher, withTransaction } from '@starminer/eventing';
-import { verifyNodeIdentity } from '@starminer/node-identity';
-import { type JsonLogger } from '@starminer/service-kit';
-import { type Pool } from 'pg';
+import { type Clock } from '@starminer/service-kit';
 import { assessNode, readClaim, type Verdict } from '../../domain/admission';
 import { type NodeRecord, nodeKey } from '../../domain/node';
 import { decideNode, desiredTaint, type NodeInput } from '../../domain/node-lifecycle';
-import { hasMark, markNode } from '../../infra/kube/node-marker';
-import { observeNode } from '../../infra/kube/node-observation';
-import { type RegionClient } from '../../infra/kube/kube-client';
-import { type RegionWatcher } from '../../infra/kube/region-watcher';
-import { type NodeRepository } from '../../infra/postgres/node-repository';
+import {
+  type Log,
+  type NodeMark,
+  type NodeSignatures,
+  type RegionNodeWatch,
+  type UnitOfWork,
+} from '../ports';
 import { type ProviderStandings } from '../provider-standing/provider-standings';
 
 export interface ReconcileNodeDeps {
-  pool: Pool;
-  nodes: NodeRepository;
+  transactions: UnitOfWork;
   standings: ProviderStandings;
-  publisher: OutboxPublisher<NodeEvent>;
-  logger: JsonLogger;
-  clock: () => Date;
+  signatures: NodeSignatures;
+  logger: Log;
+  clock: Clock;
 }
 
 /**
@@ -33,20 +31,16 @@ export class ReconcileNodeHandler {
 
   constructor(private readonly d: ReconcileNodeDeps) {}
 
-  async handle(
-    client: RegionClient,
-    watcher: RegionWatcher,
-    name: string,
-  ): Promise<NodeRecord | undefined> {
-    const region = client.region;
-    const node = watcher.node(name);
+  async handle(watch: RegionNodeWatch, name: string): Promise<NodeRecord | undefined> {
+    const region = watch.region;
+    const node = watch.node(name);
     let input: NodeInput;
     if (!node) {
       // Absence means "gone" only when the cache reflects the API server.
-      if (!watcher.synced()) return undefined;
+      if (!watch.synced()) return undefined;
       input = { kind: 'gone', region, name, reason: 'Removed' };
     } else {
-      const obs = observeNode(region, node, watcher.allocatedGpus(name));
+      const obs = node.observation;
       const claim = readClaim(obs);
       let verdict: Verdict;
       if (!claim.ok) {
@@ -57,7 +51,7 @@ export class ReconcileNodeHandler {
         const sigKey = `${identity.node}|${identity.uid}|${identity.region}|${identity.provider}|${obs.signature}`;
         const sig = this.goodSignatures.has(sigKey)
           ? { ok: true as const }
-          : verifyNodeIdentity(identity, obs.signature);
+          : this.d.signatures.verify(identity, obs.signature);
         if (sig.ok) this.goodSignatures.add(sigKey);
         verdict = sig.ok
           ? assessNode(sig, await this.d.standings.standing(claim.claim.provider))
@@ -66,17 +60,16 @@ export class ReconcileNodeHandler {
       input = { kind: 'observed', obs, claim, verdict };
     }
 
-    const now = this.d.clock();
+    const now = this.d.clock.now();
     const key = nodeKey(region, name);
-    const decision = await withTransaction(this.d.pool, async (tx) => {
-      const prev = await this.d.nodes.get(region, name, tx);
+    const decision = await this.d.transactions.transact(async (work) => {
+      const prev = await work.nodes.getForUpdate(region, name);
       const decided = decideNode(prev, input, now);
       if (!decided.persist) return decided;
-      if (decided.next) await this.d.nodes.save(tx, decided.next);
-      else await this.d.nodes.delete(tx, region, name);
+      if (decided.next) await work.nodes.save(decided.next);
+      else await work.nodes.delete(region, name);
       const base = prev?.version ?? 0;
-      await this.d.publisher.publish(
-        tx,
+      await work.events.append(
         decided.events.map((event, i) => ({
           aggregateId: key,
           aggregateVersion: base + i + 1,
@@ -95,8 +88,12 @@ export class ReconcileNodeHandler {
 
     const record = decision.next;
     if (record && node) {
-      const mark = { status: record.status, reason: record.reason, taint: desiredTaint(record) };
-      if (!hasMark(node, mark)) await markNode(client, node, mark);
+      const mark: NodeMark = {
+        status: record.status,
+        reason: record.reason,
+        taint: desiredTaint(record),
+      };
+      if (!node.carries(mark)) await node.mark(mark);
     }
     return record;
   }

@@ -1,20 +1,13 @@
 import { connectContracts, type Deployments, rpcProvider } from '@starminer/chain';
 import { type JsonRpcProvider } from 'ethers';
-
-/** A provider's state read straight from the contracts at one block. */
-export interface OnChainStanding {
-  block: number;
-  registered: boolean;
-  bonded: bigint;
-  minStake: bigint;
-}
+import { type OnChainStanding, type StakeChain } from '../../app/ports';
 
 /**
  * Read-only calls to ProviderRegistry and Staking, so admission never rests on a mirror that
  * may lag (the chain-indexer waits for confirmations). All reads use one block number, so the
  * role, stake and minimum are consistent with each other.
  */
-export class StakeReader {
+export class StakeReader implements StakeChain {
   private readonly provider: JsonRpcProvider;
   private readonly contracts: ReturnType<typeof connectContracts>;
 

@@ -1,14 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { NodeAnnotations, NOT_ADMITTED_TAINT_KEY } from '@starminer/node-identity';
-import { type NodeStatus } from '../../domain/node';
+import { type NodeMark } from '../../app/ports';
 import { type RegionClient, statusOf } from './kube-client';
-
-export interface NodeMark {
-  status: NodeStatus;
-  reason: string;
-  /** Value of the not-admitted taint, or undefined to remove it. */
-  taint: string | undefined;
-}
 
 function taintsWith(node: k8s.V1Node, taint: string | undefined): k8s.V1Taint[] {
   const others = (node.spec?.taints ?? []).filter((t) => t.key !== NOT_ADMITTED_TAINT_KEY);

@@ -1,6 +1,7 @@
 import { quoteSchema, type Tx } from '@starminer/eventing';
 import { type GpuClass } from '@starminer/gpu-catalogue';
 import { type Pool } from 'pg';
+import { type NodeInventory, type NodeQuery } from '../../app/ports';
 import { type NodeRecord, type NodeStatus } from '../../domain/node';
 
 interface NodeRow {
@@ -51,17 +52,8 @@ function toRecord(r: NodeRow): NodeRecord {
   };
 }
 
-export interface NodeQuery {
-  region?: string;
-  provider?: string;
-  pool?: string;
-  status?: NodeStatus;
-  /** Rows after this (region, name), for paging. */
-  after?: { region: string; name: string };
-  limit?: number;
-}
-
-export class NodeRepository {
+/** The nodes table: reads through the pool, or (with `tx`) inside the caller's transaction. */
+export class NodeRepository implements NodeInventory {
   private readonly s: string;
 
   constructor(

@@ -1,5 +1,6 @@
 import { quoteSchema, type Tx } from '@starminer/eventing';
 import { type Pool } from 'pg';
+import { type ProviderMirror } from '../../app/ports';
 import { type ProviderState } from '../../domain/provider';
 
 interface ProviderRow {
@@ -30,7 +31,8 @@ function toState(r: ProviderRow): ProviderState {
   };
 }
 
-export class ProviderRepository {
+/** The providers table: reads through the pool, or (with `tx`) inside the caller's transaction. */
+export class ProviderRepository implements ProviderMirror {
   private readonly s: string;
 
   constructor(
