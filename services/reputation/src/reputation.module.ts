@@ -13,15 +13,19 @@ import {
 } from '@starminer/service-kit';
 import { reputationGrpcService } from './api/reputation.grpc';
 import { RecordEventHandler } from './app/record-event/record-event.handler';
+import { RewardProofQueries } from './app/reward-proof/reward-proof.queries';
 import { RunEpochHandler } from './app/run-epoch/run-epoch.handler';
 import { ScoreQueries } from './app/scores/score.queries';
 import { type ReputationConfig } from './config';
-import { EvidenceRepository } from './infra/evidence-repository';
+import { merkleRewardTrees } from './infra/merkle-reward-trees';
 import { readModelFile } from './infra/model-file';
+import { PgEpochRuns } from './infra/pg-epoch-runs';
+import { PgEvidence } from './infra/pg-evidence';
+import { asConsumerError, pgReputationStore } from './infra/pg-reputation-store';
+import { PgRewardEpochs } from './infra/pg-reward-epochs';
+import { PgScores } from './infra/pg-scores';
 import { ReputationRuntime } from './infra/reputation-runtime';
-import { RewardEpochRepository } from './infra/reward-epoch-repository';
 import { ChainIndexerRootPoster } from './infra/reward-root-poster';
-import { ScoreRepository } from './infra/score-repository';
 
 /**
  * Builds the service's object graph from the validated config. The model, deployments and regions
@@ -41,8 +45,6 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
   ) {
     const model = readModelFile(config.REPUTATION_MODEL_FILE);
     const { pool, schema } = database;
-    const evidence = new EvidenceRepository(schema);
-    const scores = new ScoreRepository(schema);
     const deployments = readDeployments(config.DEPLOYMENTS_FILE);
     const { regions } = readRegionsFile(config.REGIONS_FILE);
     const { origin, scope } = deploymentScope(deployments, { service: 'reputation', regions });
@@ -54,15 +56,18 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
     });
     this.poster = poster;
     const runEpoch = new RunEpochHandler(
-      pool,
-      scores,
-      evidence,
-      new RewardEpochRepository(schema),
+      new PgEpochRuns(pool, schema, `starminer.reputation.epoch:${schema}`),
       poster,
+      merkleRewardTrees,
       model,
       config.REPUTATION_EPOCH_BUDGET_BPS,
-      `starminer.reputation.epoch:${schema}`,
     );
+    const recordEvent = new RecordEventHandler(
+      model,
+      // stake and slashes count only from the Staking contract of the deployment rewards go to
+      { chainId: String(deployments.chainId), address: deployments.contracts.staking },
+    );
+    const outbox = new OutboxPublisher(schema, reputationEvents, origin);
     this.runtime = new ReputationRuntime({
       pool,
       databaseUrl: config.DATABASE_URL,
@@ -71,22 +76,16 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
       groupId: config.REPUTATION_CONSUMER_GROUP,
       scope,
       onRefused: metrics.countRefused(config.REPUTATION_CONSUMER_GROUP),
-      recordEvent: new RecordEventHandler(
-        evidence,
-        scores,
-        new OutboxPublisher(schema, reputationEvents, origin),
-        model,
-        // stake and slashes count only from the Staking contract of the deployment rewards go to
-        { chainId: String(deployments.chainId), address: deployments.contracts.staking },
-      ),
+      recordEvent: (env, tx) =>
+        recordEvent.handle(env, pgReputationStore(tx, schema, outbox)).catch(asConsumerError),
       runEpoch,
       epochIntervalMs: config.REPUTATION_EPOCH_SECONDS * 1000,
       logger,
     });
     for (const check of this.runtime.readinessChecks()) readiness.register(check);
     this.grpc = reputationGrpcService({
-      scores: new ScoreQueries(pool, scores, evidence, model),
-      epochs: runEpoch,
+      scores: new ScoreQueries(new PgScores(pool, schema), new PgEvidence(pool, schema), model),
+      proofs: new RewardProofQueries(new PgRewardEpochs(pool, schema), merkleRewardTrees),
       thresholdBps: model.exclusionThresholdBps,
       distributor: poster.distributor,
       chainId: poster.chainId,

@@ -1,9 +1,9 @@
 import { type handleUnaryCall, status } from '@grpc/grpc-js';
 import { reputationV1 } from '@starminer/proto';
 import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
-import { type RunEpochHandler } from '../app/run-epoch/run-epoch.handler';
+import { type SortField } from '../app/ports';
+import { type RewardProofQueries } from '../app/reward-proof/reward-proof.queries';
 import { ScoreQueryError, type ScoreQueries, type ScoreView } from '../app/scores/score.queries';
-import { type SortField } from '../infra/score-repository';
 
 class BadRequest extends Error {}
 class NotFound extends Error {}
@@ -60,7 +60,7 @@ const SORT: Record<reputationV1.ScoreSortField, SortField | undefined> = {
 /** The gRPC ReputationService: thin mapping between protobuf messages and the use cases. */
 export function reputationGrpcService(deps: {
   scores: ScoreQueries;
-  epochs: RunEpochHandler | undefined;
+  proofs: RewardProofQueries | undefined;
   thresholdBps: number;
   distributor: string;
   chainId: bigint;
@@ -105,8 +105,8 @@ export function reputationGrpcService(deps: {
     getRewardProof: unary(async (req: reputationV1.GetRewardProofRequest) => {
       if (!/^0x[0-9a-fA-F]{40}$/.test(req.account))
         throw new BadRequest('account: expected a 0x-prefixed 20-byte hex address');
-      if (!deps.epochs) throw new NotFound('reward epochs are not enabled on this service');
-      const found = await deps.epochs.proof(req.account, BigInt(req.epoch));
+      if (!deps.proofs) throw new NotFound('reward epochs are not enabled on this service');
+      const found = await deps.proofs.proof(req.account, BigInt(req.epoch));
       if (!found)
         throw new NotFound(
           `no posted epoch${req.epoch !== '0' ? ` ${req.epoch}` : ''} allocates to ${req.account}`,

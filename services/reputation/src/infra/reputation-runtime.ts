@@ -11,15 +11,14 @@ import {
   migrateEventing,
   nodeEvents,
   type DropReason,
+  type EventEnvelope,
   type EventScope,
   type KafkaBusConfig,
   type Producer,
+  type Tx,
 } from '@starminer/eventing';
 import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
-import {
-  type ConsumedEvent,
-  type RecordEventHandler,
-} from '../app/record-event/record-event.handler';
+import { type ConsumedEvent } from '../app/record-event/record-event.handler';
 import { type RunEpochHandler } from '../app/run-epoch/run-epoch.handler';
 import { migrateReputationTables } from './reputation-tables';
 
@@ -34,7 +33,8 @@ export interface ReputationRuntimeOptions {
   scope: EventScope;
   /** Counts each event the scope refused (Metrics#countRefused). */
   onRefused: (refused: { topic: string; reason: DropReason }) => void;
-  recordEvent: RecordEventHandler;
+  /** Applies a consumed event in the consumer's transaction (with its inbox row). */
+  recordEvent: (envelope: EventEnvelope<ConsumedEvent>, tx: Tx) => Promise<void>;
   /** Absent when epochs are disabled. */
   runEpoch?: RunEpochHandler;
   epochIntervalMs: number;
@@ -67,7 +67,7 @@ export class ReputationRuntime {
       groupId: o.groupId,
       topics: [Topics.job, Topics.node, Topics.chain],
       registry: new EventRegistry().include(jobEvents).include(nodeEvents).include(chainEvents),
-      handler: (env, tx) => o.recordEvent.handle(env, tx),
+      handler: o.recordEvent,
       scope: o.scope,
       onRefused: o.onRefused,
       logger: o.logger,

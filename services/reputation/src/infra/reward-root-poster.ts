@@ -6,24 +6,11 @@ import {
   type RewardDistributor,
 } from '@starminer/chain';
 import { chainIndexerV1 } from '@starminer/proto';
+import { type RewardRootPoster } from '../app/ports';
 
 /**
- * Posts an epoch's Merkle root to the RewardDistributor. A port: the adapter below asks the
- * chain-indexer, the platform's one chain signer, so this service holds no chain key.
- */
-export interface RewardRootPoster {
-  readonly distributor: string;
-  readonly chainId: bigint;
-  nextEpoch(): Promise<bigint>;
-  /** Rewards not yet promised to any epoch. */
-  available(): Promise<bigint>;
-  /** Root posted for an epoch, or the zero hash. */
-  rootOf(epoch: bigint): Promise<string>;
-  post(epoch: bigint, root: string, total: bigint): Promise<{ transactionHash: string }>;
-}
-
-/**
- * RewardRootPoster through the chain-indexer's PostRewardRoot: the indexer records the request
+ * RewardRootPoster through the chain-indexer's PostRewardRoot (the platform's one chain signer,
+ * so this service holds no chain key): the indexer records the request
  * (idempotent per epoch) and its signer sends postEpoch with its key, which holds VALIDATOR_ROLE.
  * `post` asks again until the indexer reports the root posted or failed, so a crash or timeout
  * on either side is recovered by asking again with the same tree. The distributor's public state

@@ -1,13 +1,8 @@
 import {
-  NonRetryableError,
-  causedBy,
   type ChainEvent,
   type EventEnvelope,
   type JobEvent,
   type NodeEvent,
-  type OutboxPublisher,
-  type ReputationEvent,
-  type Tx,
 } from '@starminer/eventing';
 import { eventsV1 } from '@starminer/proto';
 import { type Evidence, poolKey } from '../../domain/evidence';
@@ -20,10 +15,14 @@ import {
 } from '../../domain/job-outcome';
 import { type ReputationModel } from '../../domain/model-config';
 import { computeScore, horizonStartMs, isExcluded } from '../../domain/score';
-import { type EvidenceRepository } from '../../infra/evidence-repository';
-import { type ScoreRepository } from '../../infra/score-repository';
+import { type NewReputationEvent, type ReputationStore } from '../ports';
 
 export type ConsumedEvent = JobEvent | NodeEvent | ChainEvent;
+
+/** An event that can never be applied (malformed): retrying it cannot help. */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+}
 
 /** The Staking contract whose Staked, UnbondingStarted and Slashed events count. */
 export interface StakingContract {
@@ -36,7 +35,7 @@ const amount = (t: { baseUnits: string } | undefined): bigint => {
   try {
     return BigInt(t?.baseUnits || '0');
   } catch {
-    throw new NonRetryableError(
+    throw new InvalidEventError(
       `token amount ${JSON.stringify(t?.baseUnits)} is not a decimal integer`,
     );
   }
@@ -45,20 +44,18 @@ const amount = (t: { baseUnits: string } | undefined): bigint => {
 function placementOf(p: eventsV1.JobPlacement | undefined, type: string): Placement | undefined {
   if (!p?.provider) return undefined;
   if (!p.region || !p.pool)
-    throw new NonRetryableError(`${type}: placement without region or pool`);
+    throw new InvalidEventError(`${type}: placement without region or pool`);
   return { provider: lower(p.provider), region: p.region, pool: p.pool, node: p.node };
 }
 
 /**
  * Turns one consumed event into evidence, recomputes the scores it touches (provider and pool)
  * as of the event's time, and publishes ReputationUpdated for every score that changed, all in
- * the consumer's transaction (inbox row included): exactly-once effects.
+ * the consumer's transaction (inbox row included), to which `store` is bound: exactly-once
+ * effects.
  */
 export class RecordEventHandler {
   constructor(
-    private readonly evidence: EvidenceRepository,
-    private readonly scores: ScoreRepository,
-    private readonly outbox: OutboxPublisher<ReputationEvent>,
     private readonly model: ReputationModel,
     /**
      * The deployment's Staking contract: stake and slash events of any other contract or chain
@@ -75,22 +72,22 @@ export class RecordEventHandler {
     );
   }
 
-  async handle(env: EventEnvelope<ConsumedEvent>, tx: Tx): Promise<void> {
+  async handle(env: EventEnvelope<ConsumedEvent>, store: ReputationStore): Promise<void> {
     const at = env.occurredAt.getTime();
     const ref = { eventId: env.eventId, atMs: at };
-    const touched = await this.apply(env.event, ref, tx);
-    for (const [provider, pools] of touched) await this.rescore(tx, env, provider, pools);
+    const touched = await this.apply(env.event, ref, store);
+    for (const [provider, pools] of touched) await this.rescore(store, env, provider, pools);
   }
 
   /** Returns provider -> pools whose scores the event may change. */
   private async apply(
     e: ConsumedEvent,
     ref: { eventId: string; atMs: number },
-    tx: Tx,
+    { evidence, scores }: ReputationStore,
   ): Promise<Map<string, Set<string>>> {
     const touched = new Map<string, Set<string>>();
     const add = async (ev: Evidence[]) => {
-      await this.evidence.add(tx, ev);
+      await evidence.add(ev);
       for (const x of ev) {
         const pools = touched.get(x.provider) ?? new Set<string>();
         if (x.pool) pools.add(x.pool);
@@ -99,7 +96,7 @@ export class RecordEventHandler {
     };
     switch (e.type) {
       case 'JobSubmitted':
-        await this.evidence.saveJob(tx, {
+        await evidence.saveJob({
           jobId: e.jobId,
           clientAddress: lower(e.clientAddress),
           gpuCount: e.spec?.gpu?.count ?? 1,
@@ -108,9 +105,9 @@ export class RecordEventHandler {
         });
         break;
       case 'JobDispatched': {
-        const facts = await this.evidence.job(tx, e.jobId);
+        const facts = await evidence.job(e.jobId);
         if (facts)
-          await this.evidence.saveJob(tx, {
+          await evidence.saveJob({
             ...facts,
             dispatchedAtMs: ref.atMs,
             startedAtMs: undefined,
@@ -118,10 +115,10 @@ export class RecordEventHandler {
         break;
       }
       case 'JobStarted': {
-        const facts = await this.evidence.job(tx, e.jobId);
+        const facts = await evidence.job(e.jobId);
         const placement = placementOf(e.placement, e.type);
         const startedAt = e.startedAt ? new Date(e.startedAt).getTime() : ref.atMs;
-        if (facts) await this.evidence.saveJob(tx, { ...facts, startedAtMs: startedAt });
+        if (facts) await evidence.saveJob({ ...facts, startedAtMs: startedAt });
         if (placement) await add(startupEvidence(ref, placement, facts, startedAt));
         break;
       }
@@ -130,7 +127,7 @@ export class RecordEventHandler {
       case 'JobTimedOut': {
         const placement = placementOf(e.placement, e.type);
         if (!placement) break; // never placed: says nothing about a provider
-        const facts: JobFacts | undefined = await this.evidence.job(tx, e.jobId);
+        const facts: JobFacts | undefined = await evidence.job(e.jobId);
         const gpuSeconds = Number(e.usage?.gpuSeconds ?? 0);
         const terminal: JobTerminal =
           e.type === 'JobSucceeded'
@@ -160,8 +157,7 @@ export class RecordEventHandler {
         break;
       case 'NodeRecovered':
       case 'NodeLeft': {
-        const pool = await this.evidence.closeQuarantine(
-          tx,
+        const pool = await evidence.closeQuarantine(
           lower(e.provider),
           `${e.region}/${e.node}`,
           ref.atMs,
@@ -172,8 +168,7 @@ export class RecordEventHandler {
       case 'Staked':
       case 'UnbondingStarted':
         if (!this.fromStaking(e.log)) break;
-        await this.evidence.setStake(
-          tx,
+        await evidence.setStake(
           lower(e.provider),
           amount(e.totalStaked),
           Number(e.log?.blockNumber ?? 0),
@@ -185,8 +180,7 @@ export class RecordEventHandler {
         const slashed = amount(e.amount);
         const left = amount(e.totalStaked);
         const provider = lower(e.provider);
-        await this.evidence.setStake(
-          tx,
+        await evidence.setStake(
           provider,
           left,
           Number(e.log?.blockNumber ?? 0),
@@ -205,12 +199,12 @@ export class RecordEventHandler {
           },
         ]);
         // a slash lowers every pool of the provider
-        touched.set(provider, new Set(await this.scores.poolsOf(tx, provider)));
+        touched.set(provider, new Set(await scores.poolsOf(provider)));
         break;
       }
       case 'ChainReorged':
-        for (const provider of await this.evidence.voidEvents(tx, e.voidedEventIds))
-          touched.set(provider, new Set(await this.scores.poolsOf(tx, provider)));
+        for (const provider of await evidence.voidEvents(e.voidedEventIds))
+          touched.set(provider, new Set(await scores.poolsOf(provider)));
         break;
       default:
         break; // other events say nothing about reputation
@@ -219,23 +213,23 @@ export class RecordEventHandler {
   }
 
   private async rescore(
-    tx: Tx,
+    { evidence, scores, events }: ReputationStore,
     env: EventEnvelope<ConsumedEvent>,
     provider: string,
     pools: Set<string>,
   ): Promise<void> {
-    const previous = await this.scores.get(tx, provider, '');
+    const previous = await scores.get(provider, '');
     // Scores only move forward in time, even when topics deliver slightly out of order.
     const asOf = Math.max(env.occurredAt.getTime(), previous?.asOfMs ?? 0);
-    const all = await this.evidence.forProvider(tx, provider, horizonStartMs(asOf, this.model));
+    const all = await evidence.forProvider(provider, horizonStartMs(asOf, this.model));
     const targets: Array<[string, Evidence[]]> = [['', all]];
     for (const pool of [...pools].sort())
       targets.push([pool, all.filter((e) => e.pool === pool || (e.kind === 'slash' && !e.pool))]);
-    const updates = [];
+    const updates: NewReputationEvent[] = [];
     for (const [pool, ev] of targets) {
-      const before = pool === '' ? previous : await this.scores.get(tx, provider, pool);
+      const before = pool === '' ? previous : await scores.get(provider, pool);
       const b = computeScore(ev, asOf, this.model);
-      await this.scores.save(tx, provider, pool, b);
+      await scores.save(provider, pool, b);
       const excluded = isExcluded(b.scoreBps, this.model);
       if (
         before &&
@@ -245,7 +239,6 @@ export class RecordEventHandler {
         continue;
       updates.push({
         aggregateId: provider,
-        meta: causedBy(env),
         event: {
           type: 'ReputationUpdated' as const,
           provider,
@@ -264,6 +257,6 @@ export class RecordEventHandler {
         },
       });
     }
-    if (updates.length > 0) await this.outbox.publish(tx, updates);
+    if (updates.length > 0) await events.publish(env, updates);
   }
 }

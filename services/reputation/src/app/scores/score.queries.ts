@@ -1,12 +1,6 @@
-import { type Pool } from 'pg';
 import { type ReputationModel } from '../../domain/model-config';
 import { computeScore, horizonStartMs, type Contribution } from '../../domain/score';
-import { type EvidenceRepository } from '../../infra/evidence-repository';
-import {
-  type ScoreRepository,
-  type SortField,
-  type StoredScore,
-} from '../../infra/score-repository';
+import { type EvidenceReader, type ScoreReader, type SortField, type StoredScore } from '../ports';
 
 export class ScoreQueryError extends Error {}
 
@@ -34,17 +28,25 @@ function pool(raw: string): string {
   return raw;
 }
 
+/** The value a page token resumes after, as the store compares it. */
+function sortValue(score: StoredScore, sort: SortField): string {
+  return sort === 'score'
+    ? String(score.scoreBps)
+    : sort === 'provider'
+      ? score.provider
+      : String(score.asOfMs);
+}
+
 /** Reads of scores: current score, sorted pages, and explanations with their evidence. */
 export class ScoreQueries {
   constructor(
-    private readonly pool: Pool,
-    private readonly scores: ScoreRepository,
-    private readonly evidence: EvidenceRepository,
+    private readonly scores: ScoreReader,
+    private readonly evidence: EvidenceReader,
     private readonly model: ReputationModel,
   ) {}
 
   private async view(s: StoredScore): Promise<ScoreView> {
-    const stakes = await this.evidence.stakes(this.pool);
+    const stakes = await this.evidence.stakes();
     return {
       ...s,
       excluded: s.scoreBps < this.model.exclusionThresholdBps,
@@ -56,7 +58,7 @@ export class ScoreQueries {
   async get(rawProvider: string, rawPool = ''): Promise<ScoreView> {
     const p = provider(rawProvider);
     const pl = pool(rawPool);
-    const stored = await this.scores.get(this.pool, p, pl);
+    const stored = await this.scores.get(p, pl);
     if (stored) return this.view(stored);
     const { contributions: _c, ...b } = computeScore([], 0, this.model);
     return this.view({ provider: p, pool: pl, scoreBps: b.scoreBps, asOfMs: 0, breakdown: b });
@@ -98,7 +100,7 @@ export class ScoreQueries {
         );
       }
     }
-    const rows = await this.scores.list(this.pool, {
+    const rows = await this.scores.list({
       pools: q.pools,
       provider: q.provider ? provider(q.provider) : undefined,
       sort: q.sort,
@@ -114,7 +116,7 @@ export class ScoreQueries {
             JSON.stringify({
               sort: q.sort,
               descending,
-              value: this.scores.sortValue(last, q.sort),
+              value: sortValue(last, q.sort),
               provider: last.provider,
               pool: last.pool,
             }),
@@ -133,7 +135,6 @@ export class ScoreQueries {
       throw new ScoreQueryError(`evidence_limit: ${limit} is not accepted; expected 0..1000`);
     const score = await this.get(rawProvider, rawPool);
     const all = await this.evidence.forProvider(
-      this.pool,
       score.provider,
       horizonStartMs(score.asOfMs, this.model),
     );

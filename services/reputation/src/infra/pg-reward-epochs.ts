@@ -1,15 +1,7 @@
 import { quoteSchema, type Tx } from '@starminer/eventing';
+import { type RewardEpochReader, type RewardEpochStore, type StoredEpoch } from '../app/ports';
 
 type Queryable = Pick<Tx, 'query'>;
-
-export interface StoredEpoch {
-  epoch: bigint;
-  root: string;
-  total: bigint;
-  tree: string;
-  status: 'built' | 'posted';
-  postTx: string;
-}
 
 interface Row {
   epoch: string;
@@ -29,44 +21,48 @@ const toEpoch = (r: Row): StoredEpoch => ({
 });
 
 /** Epoch trees: written before posting ("built"), marked "posted" once the root is on chain. */
-export class RewardEpochRepository {
+export class PgRewardEpochs implements RewardEpochStore, RewardEpochReader {
   private readonly s: string;
-  constructor(schema: string) {
+  constructor(
+    private readonly db: Queryable,
+    schema: string,
+  ) {
     this.s = quoteSchema(schema);
   }
 
-  async save(tx: Queryable, e: Omit<StoredEpoch, 'status' | 'postTx'>): Promise<void> {
-    await tx.query(
+  async save(e: Omit<StoredEpoch, 'status' | 'postTx'>): Promise<void> {
+    await this.db.query(
       `INSERT INTO ${this.s}.reward_epochs (epoch, root, total, tree, status) VALUES ($1, $2, $3, $4, 'built')
        ON CONFLICT (epoch) DO UPDATE SET root = $2, total = $3, tree = $4 WHERE ${this.s}.reward_epochs.status = 'built'`,
       [e.epoch.toString(), e.root, e.total.toString(), e.tree],
     );
   }
 
-  async markPosted(tx: Queryable, epoch: bigint, postTx: string): Promise<void> {
-    await tx.query(
+  async markPosted(epoch: bigint, postTx: string): Promise<void> {
+    await this.db.query(
       `UPDATE ${this.s}.reward_epochs SET status = 'posted', post_tx = $2 WHERE epoch = $1`,
       [epoch.toString(), postTx],
     );
   }
 
-  async get(tx: Queryable, epoch: bigint): Promise<StoredEpoch | undefined> {
-    const { rows } = await tx.query<Row>(`SELECT * FROM ${this.s}.reward_epochs WHERE epoch = $1`, [
-      epoch.toString(),
-    ]);
+  async get(epoch: bigint): Promise<StoredEpoch | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM ${this.s}.reward_epochs WHERE epoch = $1`,
+      [epoch.toString()],
+    );
     return rows[0] ? toEpoch(rows[0]) : undefined;
   }
 
-  async latestBuilt(tx: Queryable): Promise<StoredEpoch | undefined> {
-    const { rows } = await tx.query<Row>(
+  async latestBuilt(): Promise<StoredEpoch | undefined> {
+    const { rows } = await this.db.query<Row>(
       `SELECT * FROM ${this.s}.reward_epochs WHERE status = 'built' ORDER BY epoch DESC LIMIT 1`,
     );
     return rows[0] ? toEpoch(rows[0]) : undefined;
   }
 
   /** Posted epochs, newest first (for finding the latest one that pays an account). */
-  async posted(tx: Queryable, limit: number): Promise<StoredEpoch[]> {
-    const { rows } = await tx.query<Row>(
+  async posted(limit: number): Promise<StoredEpoch[]> {
+    const { rows } = await this.db.query<Row>(
       `SELECT * FROM ${this.s}.reward_epochs WHERE status = 'posted' ORDER BY epoch DESC LIMIT $1`,
       [limit],
     );

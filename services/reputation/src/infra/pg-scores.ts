@@ -1,31 +1,14 @@
 import { quoteSchema, type Tx } from '@starminer/eventing';
 import { type ScoreBreakdown } from '../domain/score';
+import {
+  type ListQuery,
+  type ScoreStore,
+  type SortField,
+  type StoredBreakdown,
+  type StoredScore,
+} from '../app/ports';
 
 type Queryable = Pick<Tx, 'query'>;
-
-/** A stored score: the breakdown without its evidence list (ExplainScore recomputes that). */
-export type StoredBreakdown = Omit<ScoreBreakdown, 'contributions'>;
-
-export interface StoredScore {
-  provider: string;
-  /** '' for the provider's overall score. */
-  pool: string;
-  scoreBps: number;
-  asOfMs: number;
-  breakdown: StoredBreakdown;
-}
-
-export type SortField = 'score' | 'provider' | 'updated';
-
-export interface ListQuery {
-  pools: boolean;
-  provider?: string;
-  sort: SortField;
-  descending: boolean;
-  limit: number;
-  /** Keyset cursor: the last row of the previous page. */
-  after?: { value: string; provider: string; pool: string };
-}
 
 const COLUMN: Record<SortField, string> = {
   score: 'score_bps',
@@ -48,23 +31,27 @@ const toScore = (r: Row): StoredScore => ({
   breakdown: r.breakdown,
 });
 
-export class ScoreRepository {
+/** Provider and pool scores in the service's schema, through `db` (a transaction or the pool). */
+export class PgScores implements ScoreStore {
   private readonly s: string;
-  constructor(schema: string) {
+  constructor(
+    private readonly db: Queryable,
+    schema: string,
+  ) {
     this.s = quoteSchema(schema);
   }
 
-  async get(tx: Queryable, provider: string, pool: string): Promise<StoredScore | undefined> {
-    const { rows } = await tx.query<Row>(
+  async get(provider: string, pool: string): Promise<StoredScore | undefined> {
+    const { rows } = await this.db.query<Row>(
       `SELECT * FROM ${this.s}.scores WHERE provider = $1 AND pool = $2`,
       [provider, pool],
     );
     return rows[0] ? toScore(rows[0]) : undefined;
   }
 
-  async save(tx: Queryable, provider: string, pool: string, b: ScoreBreakdown): Promise<void> {
+  async save(provider: string, pool: string, b: ScoreBreakdown): Promise<void> {
     const { contributions: _omit, ...stored } = b;
-    await tx.query(
+    await this.db.query(
       `INSERT INTO ${this.s}.scores VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (provider, pool) DO UPDATE SET score_bps = $3, as_of_ms = $4, breakdown = $5`,
       [provider, pool, b.scoreBps, b.asOfMs, JSON.stringify(stored)],
@@ -72,8 +59,8 @@ export class ScoreRepository {
   }
 
   /** Pools of a provider that have a score. */
-  async poolsOf(tx: Queryable, provider: string): Promise<string[]> {
-    const { rows } = await tx.query<{ pool: string }>(
+  async poolsOf(provider: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ pool: string }>(
       `SELECT pool FROM ${this.s}.scores WHERE provider = $1 AND pool <> '' ORDER BY pool`,
       [provider],
     );
@@ -81,15 +68,15 @@ export class ScoreRepository {
   }
 
   /** Provider-level scores of every provider. */
-  async providers(tx: Queryable): Promise<StoredScore[]> {
-    const { rows } = await tx.query<Row>(
+  async providers(): Promise<StoredScore[]> {
+    const { rows } = await this.db.query<Row>(
       `SELECT * FROM ${this.s}.scores WHERE pool = '' ORDER BY provider`,
     );
     return rows.map(toScore);
   }
 
   /** One page in the requested order; ties broken by (provider, pool) in the same direction. */
-  async list(tx: Queryable, q: ListQuery): Promise<StoredScore[]> {
+  async list(q: ListQuery): Promise<StoredScore[]> {
     const col = COLUMN[q.sort];
     const dir = q.descending ? 'DESC' : 'ASC';
     const cmp = q.descending ? '<' : '>';
@@ -106,19 +93,11 @@ export class ScoreRepository {
       where.push(`(${col}, provider, pool) ${cmp} ($${n - 2}::${cast}, $${n - 1}, $${n})`);
     }
     params.push(q.limit);
-    const { rows } = await tx.query<Row>(
+    const { rows } = await this.db.query<Row>(
       `SELECT * FROM ${this.s}.scores WHERE ${where.join(' AND ')}
        ORDER BY ${col} ${dir}, provider ${dir}, pool ${dir} LIMIT $${params.length}`,
       params,
     );
     return rows.map(toScore);
-  }
-
-  sortValue(score: StoredScore, sort: SortField): string {
-    return sort === 'score'
-      ? String(score.scoreBps)
-      : sort === 'provider'
-        ? score.provider
-        : String(score.asOfMs);
   }
 }
