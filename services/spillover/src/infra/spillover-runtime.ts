@@ -21,6 +21,7 @@ import {
   type Metrics,
   type ReadinessCheck,
   readRegionsFile,
+  systemClock,
 } from '@starminer/service-kit';
 import { PlanRoutingHandler } from '../app/plan-routing/plan-routing.handler';
 import {
@@ -31,7 +32,8 @@ import { type SpilloverConfig } from '../config';
 import { RegionProbe } from './kube/region-probe';
 import { GrpcMatchmaker } from './matchmaker/grpc-matchmaker';
 import { OutboxProposals } from './outbox-proposals';
-import { RoutingRepository } from './postgres/routing-repository';
+import { PgRoutingProjection } from './postgres/pg-routing-projection';
+import { PgRoutingReadModel } from './postgres/pg-routing-read-model';
 import { migrateRoutingTables } from './postgres/routing-tables';
 
 /**
@@ -74,7 +76,6 @@ export class SpilloverRuntime {
       service: 'spillover',
       regions: matrix.regions,
     });
-    const repo = new RoutingRepository(pool, schema);
     this.probe = new RegionProbe(
       config.kubeconfigs,
       {
@@ -87,16 +88,16 @@ export class SpilloverRuntime {
     );
     this.matchmaker = new GrpcMatchmaker(config.MATCHMAKER_GRPC_URL);
     this.planner = new PlanRoutingHandler(
-      repo,
+      new PgRoutingReadModel(pool, schema),
       matrix,
       this.probe,
       this.matchmaker,
       new OutboxProposals(pool, schema, this.deployment.origin),
-      { now: () => new Date() },
+      systemClock,
       logger,
       config.SPILL_AFTER_SECONDS * 1000,
     );
-    const project = new ProjectEventsHandler(repo, () => this.kick());
+    const project = new ProjectEventsHandler(() => this.kick());
     this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'spillover'), logger });
     this.consumer = new EventConsumer<ConsumedEvent>({
       bus: this.bus,
@@ -107,7 +108,7 @@ export class SpilloverRuntime {
       registry: new EventRegistry().include(jobEvents).include(nodeEvents).include(marketEvents),
       scope: this.deployment.scope,
       onRefused: (refused) => this.countRefused(refused),
-      handler: (env, tx) => project.apply(env, tx),
+      handler: (env, tx) => project.apply(env, new PgRoutingProjection(tx, schema)),
       fromBeginning: config.KAFKA_FROM_BEGINNING === 'true',
       logger,
     });

@@ -1,12 +1,13 @@
-import { type JsonLogger, type RegionsFile } from '@starminer/service-kit';
+import { type Clock, type RegionsFile } from '@starminer/service-kit';
 import { planRouting } from '../../domain/plan';
 import { type PlanInput, type RoutingDecision } from '../../domain/routing-types';
-import { priceKey, type RoutingRepository } from '../../infra/postgres/routing-repository';
+import { tierPriceLookup } from '../../domain/tier-prices';
 import {
-  type Clock,
+  type Log,
   type MatchmakerPort,
   type ProposalPublisher,
   type Reachability,
+  type RoutingReadModel,
 } from '../ports';
 
 const PROPOSALS_IN_FLIGHT = 8;
@@ -29,13 +30,13 @@ export class PlanRoutingHandler {
   private readonly noted = new Map<string, string>();
 
   constructor(
-    private readonly repo: RoutingRepository,
+    private readonly readModel: RoutingReadModel,
     private readonly matrix: RegionsFile,
     private readonly reachability: Reachability,
     private readonly matchmaker: MatchmakerPort,
     private readonly publisher: ProposalPublisher,
     private readonly clock: Clock,
-    private readonly logger: JsonLogger,
+    private readonly logger: Log,
     private readonly spillAfterMs: number,
   ) {}
 
@@ -46,12 +47,12 @@ export class PlanRoutingHandler {
 
   async plan(): Promise<PlanResult> {
     const [jobs, nodes, prices] = await Promise.all([
-      this.repo.waitingJobs(),
-      this.repo.freeNodes(),
-      this.repo.prices(),
+      this.readModel.waitingJobs(),
+      this.readModel.freeNodes(),
+      this.readModel.prices(),
     ]);
     const input: PlanInput = {
-      nowMs: this.clock.now().getTime(),
+      nowMs: this.clock.nowMs(),
       jobs,
       nodes,
       regions: this.matrix.regions.map((name) => ({
@@ -59,7 +60,7 @@ export class PlanRoutingHandler {
         reachable: this.reachability.reachable(name),
       })),
       rttMs: this.matrix.rttMs,
-      price: (product, region, urgency) => prices.get(priceKey(product, region, urgency)),
+      price: tierPriceLookup(prices),
       options: { spillAfterMs: this.spillAfterMs },
     };
     const decisions = planRouting(input);

@@ -3,10 +3,9 @@ import {
   type JobEvent,
   type MarketEvent,
   type NodeEvent,
-  type Tx,
 } from '@starminer/eventing';
 import { type LatencyNeed } from '../../domain/routing-types';
-import { type JobChange, type RoutingRepository } from '../../infra/postgres/routing-repository';
+import { type JobChange, type RoutingProjection } from '../ports';
 
 export type ConsumedEvent = JobEvent | NodeEvent | MarketEvent;
 
@@ -23,25 +22,26 @@ const ENDING = new Set([
 ]);
 
 /**
- * Projects consumed events into spillover's read model, in the consumer's transaction (with the
- * inbox row): which jobs wait where, on which funded tier; which nodes exist with how many GPUs;
- * tier prices. `changed` is called after each event so the planner runs soon.
+ * Projects consumed events into spillover's read model, through a projection bound to the
+ * consumer's transaction (with the inbox row): which jobs wait where, on which funded tier; which
+ * nodes exist with how many GPUs; tier prices. `changed` is called after each event so the
+ * planner runs soon.
  */
 export class ProjectEventsHandler {
-  constructor(
-    private readonly repo: RoutingRepository,
-    private readonly changed: () => void,
-  ) {}
+  constructor(private readonly changed: () => void) {}
 
-  async apply(env: EventEnvelope<ConsumedEvent>, tx: Tx): Promise<void> {
-    await this.project(env, tx);
+  async apply(env: EventEnvelope<ConsumedEvent>, model: RoutingProjection): Promise<void> {
+    await this.project(env, model);
     this.changed();
   }
 
-  private async project(env: EventEnvelope<ConsumedEvent>, tx: Tx): Promise<void> {
+  private async project(
+    env: EventEnvelope<ConsumedEvent>,
+    model: RoutingProjection,
+  ): Promise<void> {
     const e = env.event;
     const v = env.aggregateVersion;
-    const job = (c: JobChange) => this.repo.changeJob(tx, env.aggregateId, v, c);
+    const job = (c: JobChange) => model.changeJob(env.aggregateId, v, c);
     switch (e.type) {
       case 'JobSubmitted': {
         const mode = e.spec?.latency?.mode;
@@ -53,8 +53,7 @@ export class ProjectEventsHandler {
                 maxRttMs: mode.value.maxRttMs,
               }
             : { mode: 'batch' };
-        return this.repo.insertJob(
-          tx,
+        return model.insertJob(
           {
             jobId: e.jobId,
             gpus: e.spec?.gpu?.count ?? 1,
@@ -105,7 +104,7 @@ export class ProjectEventsHandler {
       case 'JobRerouteProposed':
         return; // spillover's own proposals: the matchmaker's JobRerouted is what counts
       case 'NodeJoined':
-        return this.repo.upsertNode(tx, {
+        return model.upsertNode({
           region: e.region,
           node: e.node,
           product: e.gpus?.product ?? '',
@@ -113,7 +112,7 @@ export class ProjectEventsHandler {
           gpus: e.gpus?.count ?? 0,
         });
       case 'NodeCapacityChanged':
-        return this.repo.upsertNode(tx, {
+        return model.upsertNode({
           region: e.region,
           node: e.node,
           product: e.current?.product ?? '',
@@ -121,14 +120,13 @@ export class ProjectEventsHandler {
           gpus: e.current?.count ?? 0,
         });
       case 'NodeQuarantined':
-        return this.repo.setQuarantined(tx, e.region, e.node, true);
+        return model.setQuarantined(e.region, e.node, true);
       case 'NodeRecovered':
-        return this.repo.setQuarantined(tx, e.region, e.node, false);
+        return model.setQuarantined(e.region, e.node, false);
       case 'NodeLeft':
-        return this.repo.deleteNode(tx, e.region, e.node);
+        return model.deleteNode(e.region, e.node);
       case 'PriceUpdated':
-        return this.repo.setPrice(
-          tx,
+        return model.setPrice(
           e.tier?.gpuProduct ?? '',
           e.tier?.region ?? '',
           e.tier?.urgency ?? 0,
