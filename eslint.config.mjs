@@ -85,6 +85,66 @@ export default tseslint.config(
     },
   },
   {
+    // The application layer: use cases over the domain and the ports they declare in
+    // src/app/ports.ts. Adapters (SQL, Kafka, Kubernetes, chain, gRPC clients) live in src/infra
+    // and are handed in; the app sees only their interfaces, so its specs run on in-memory fakes.
+    files: ['services/*/src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/infra', '**/infra/**'],
+              message:
+                'src/app depends on src/domain and on the ports it declares in src/app/ports.ts; adapters live in src/infra and are injected.',
+            },
+            {
+              group: [...impureModules, 'uuidv7', 'crypto', 'node:crypto'],
+              message:
+                'src/app does no I/O itself: declare a port in src/app/ports.ts and implement it in src/infra (time and ids come from the Clock and IdSource ports).',
+            },
+            {
+              group: [
+                '@starminer/eventing',
+                '@starminer/service-kit',
+                '@starminer/chain',
+                '@starminer/node-identity',
+              ],
+              allowTypeImports: true,
+              message:
+                'src/app may use the types of this library but not its runtime (drivers, servers, signers): take them through a port.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'src/app does no I/O: declare a port.' },
+      ],
+    },
+  },
+  {
+    // The app's specs and their fixtures are not shipped: they may use the libraries' test
+    // doubles (service-kit's ManualClock and SequentialIds), which do no I/O. Adapters stay out.
+    files: ['services/*/src/app/**/*.spec.ts', 'services/*/src/app/**/*.fixtures.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/infra', '**/infra/**'],
+              message:
+                'app specs run the use cases on in-memory fakes of their ports, not on the adapters in src/infra.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['services/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
     ignores: ['**/config.ts', 'libs/testing/**', '**/*.spec.ts', '**/*.int-spec.ts'],
     rules: {
