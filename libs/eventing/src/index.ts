@@ -27,3 +27,5 @@ export { KafkaJsBus, type KafkaBusConfig, type KafkaSasl } from './kafka/kafkajs
 export { TopicNamespace } from './kafka/topic-namespace';
 export * from './tracing/w3c-trace-context';
 export * from './tracing/trace-propagation';
+export * from './lease/pg-lease';
+export * from './lease/singleton-loop';
