@@ -169,6 +169,11 @@ describe('a leased singleton loop on two replicas', () => {
     frozen.kill('SIGCONT');
     // Give the woken replica time to try to finish its pass and to see it lost the lease.
     await new Promise((r) => setTimeout(r, 2_000));
+    // The deposed replica lives on as a standby (its dead transaction did not end the process).
+    expect({ exitCode: frozen.exitCode, signal: frozen.signalCode }).toEqual({
+      exitCode: null,
+      signal: null,
+    });
     expect((await tenure())!.holder).toBe(standbyName);
     expect(await holderSeenByPostgres()).toBe(standbyName);
     // Nothing of the frozen tenure was committed after the new tenure began.

@@ -5,7 +5,7 @@
 import { Pool } from 'pg';
 import { PgLease } from '../../src/lease/pg-lease';
 import { SingletonLoop } from '../../src/lease/singleton-loop';
-import { silentLogger } from '../../src/logger';
+import { jsonLogger, silentLogger } from '../../src/logger';
 import { withTransaction } from '../../src/postgres/transaction';
 
 async function main(): Promise<void> {
@@ -16,10 +16,9 @@ async function main(): Promise<void> {
     string,
   ];
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
-  // A dead pooled connection (its transaction ended by the server while a pass waited) must not
-  // end the process: every pooled client gets one listener, when it connects.
+  // An idle pooled connection the server ends must not end the process (withTransaction guards
+  // the checked-out ones).
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
   const lease = new PgLease({
     name: 'test-loop',
     schema,
@@ -27,14 +26,14 @@ async function main(): Promise<void> {
     holderId: replica,
     renewIntervalMs: 250,
     termMs: 2_000,
-    logger: silentLogger,
+    logger: process.env.SINGLETON_DEBUG ? jsonLogger : silentLogger,
   });
   const loop = new SingletonLoop({
     name: 'test-loop',
     lease,
     intervalMs: 20,
     standbyPollMs: 100,
-    logger: silentLogger,
+    logger: process.env.SINGLETON_DEBUG ? jsonLogger : silentLogger,
     pass: () =>
       withTransaction(pool, async (tx) => {
         await lease.fence(tx);
