@@ -1,6 +1,4 @@
-import { testKafkaEnv, waitUntil } from '@starminer/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { waitUntil } from '@starminer/testing';
 import { type Pool } from 'pg';
 import { eventsV1 } from '@starminer/proto';
 import { EventRegistry } from '../src/catalogue/registry';
@@ -23,39 +21,10 @@ import {
   testLogger,
   uniqueName,
 } from './support/harness';
+import { kill, startRelay } from './support/relay-process';
 
 const TOTAL = 5_000;
 const PER_TX = 5;
-
-/** Starts the relay as a real child process, in this file's Kafka namespace; resolves once it runs. */
-function startRelay(schema: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      path.join(__dirname, 'support/register-ts.js'),
-      path.join(__dirname, 'support/relay-main.ts'),
-      databaseUrl(),
-      schema,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...testKafkaEnv() } },
-  );
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout!.once('data', () => resolve(child));
-    child.once('exit', (code, signal) =>
-      reject(new Error(`relay exited early: ${code ?? signal}`)),
-    );
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -64,6 +64,8 @@ export class PgLease {
   private renewedAt = 0;
   private epoch = 0;
   private readonly table: string;
+  /** The advisory lock's key: leases of the same name in two schemas are two leases. */
+  private readonly lockKey: string;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly lostListeners: Array<() => void> = [];
 
@@ -75,6 +77,7 @@ export class PgLease {
       throw new Error(`lease ${options.name}: termMs must be longer than renewIntervalMs`);
     this.logger = options.logger ?? jsonLogger;
     this.table = `${quoteSchema(options.schema)}.leases`;
+    this.lockKey = `${options.schema}.${options.name}`;
   }
 
   /** The epoch of this replica's current tenure (0 when it holds nothing). */
@@ -133,7 +136,7 @@ export class PgLease {
       );
       const r = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked',
-        [LEASE_NAMESPACE, this.options.name],
+        [LEASE_NAMESPACE, this.lockKey],
       );
       if (!r.rows[0]?.locked && !(await this.breakStaleLease(client))) {
         client.removeAllListeners('end');
@@ -207,7 +210,7 @@ export class PgLease {
             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND l.classid = (hashtext($1)::bigint & 4294967295)::text::oid
             AND l.objid = (hashtext($2)::bigint & 4294967295)::text::oid`,
-        [LEASE_NAMESPACE, this.options.name],
+        [LEASE_NAMESPACE, this.lockKey],
       );
       return r.rows[0]?.holder;
     } finally {
@@ -231,8 +234,8 @@ export class PgLease {
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND l.classid = (hashtext($1)::bigint & 4294967295)::text::oid
           AND l.objid = (hashtext($2)::bigint & 4294967295)::text::oid
-          AND t.name = $2 AND t.renewed_at < now() - make_interval(secs => $3)`,
-      [LEASE_NAMESPACE, this.options.name, this.termMs / 1000],
+          AND t.name = $4 AND t.renewed_at < now() - make_interval(secs => $3)`,
+      [LEASE_NAMESPACE, this.lockKey, this.termMs / 1000, this.options.name],
     );
     const pid = stale.rows[0]?.pid;
     if (pid === undefined) return false;
@@ -241,7 +244,7 @@ export class PgLease {
     for (let i = 0; i < 20; i++) {
       const r = await session.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked',
-        [LEASE_NAMESPACE, this.options.name],
+        [LEASE_NAMESPACE, this.lockKey],
       );
       if (r.rows[0]?.locked) return true;
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -7,8 +7,11 @@ export interface SingletonLoopOptions {
   /** Names the loop in logs and status. */
   name: string;
   lease: PgLease;
-  /** One pass of the work; runs only on the replica holding the lease. Guard writes with `lease.fence(tx)`. */
-  pass: () => Promise<void>;
+  /**
+   * One pass of the work; runs only on the replica holding the lease. Guard writes with
+   * `lease.fence(tx)`. Returns true when work is left (a full batch): the next pass runs at once.
+   */
+  pass: () => Promise<boolean | void>;
   /** Pause between passes on the holder (a `wake()` cuts it short). */
   intervalMs: number;
   /** How often a standby tries to take the lease: bounds the takeover time after a holder dies. */
@@ -84,11 +87,11 @@ export class SingletonLoop {
           await this.sleep(this.standbyPollMs);
           continue;
         }
-        await this.options.pass();
+        const more = await this.options.pass();
         this.passes++;
         failures = 0;
         this.lastError = undefined;
-        await this.sleep(this.options.intervalMs);
+        if (more !== true) await this.sleep(this.options.intervalMs);
       } catch (err) {
         failures++;
         this.lastError = errorMessage(err);

@@ -1,7 +1,7 @@
-import { Client, type ClientConfig, type Pool } from 'pg';
-import { backoffDelay } from '../domain/backoff';
-import { errorMessage } from '../domain/errors';
+import { type ClientConfig, type Pool } from 'pg';
 import { type Producer } from '../kafka/ports';
+import { PgLease } from '../lease/pg-lease';
+import { SingletonLoop, type SingletonStatus } from '../lease/singleton-loop';
 import { type Logger, jsonLogger } from '../logger';
 import { outboxChannel, quoteSchema } from '../postgres/sql-names';
 import { withTransaction } from '../postgres/transaction';
@@ -17,6 +17,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Published rows older than this are deleted (default one day). */
   retentionMs?: number;
+  /** Names this replica in the lease's holder (default `<hostname>/<pid>`). */
+  holderId?: string;
   logger?: Logger;
 }
 
@@ -35,22 +37,22 @@ interface OutboxRow {
  * locked them, so a relay killed at any point leaves them unpublished or republishes them
  * (at-least-once); rolled-back writers never produced rows to see.
  *
- * One relay per schema works at a time: it holds a session advisory lock on a dedicated
- * connection, which Postgres releases the moment that process or connection dies, so a standby
- * takes over without a lease timeout. One publisher in id order keeps each aggregate's events in
- * order (an aggregate's next event commits only after its previous one, so it has a higher id).
- * FOR UPDATE SKIP LOCKED additionally keeps a relay that lost its lease mid-batch and a new
- * holder from sending the same rows at the same time.
+ * One relay per schema works at a time: every replica runs the relay as a SingletonLoop under
+ * the schema's `outbox-relay` PgLease. A holder that dies frees the lock with its session, so a
+ * standby takes over within its poll interval; a frozen holder is deposed after the lease's term,
+ * and its batch transaction is fenced, so it can no longer mark rows once a successor took over
+ * (it may resend a batch the successor already sent: at-least-once, absorbed by the consumers'
+ * inbox). One publisher in id order keeps each aggregate's events in order (an aggregate's next
+ * event commits only after its previous one, so it has a higher id). FOR UPDATE SKIP LOCKED
+ * additionally keeps a deposed relay still inside a batch and a new holder from sending the
+ * same rows at the same time.
  */
 export class OutboxRelay {
   private readonly s: string;
   private readonly batchSize: number;
-  private readonly pollIntervalMs: number;
   private readonly logger: Logger;
-  private lease: Client | undefined;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly lease: PgLease;
+  private readonly loop: SingletonLoop;
   private lastPrune = 0;
   /** Rows published by this relay since start. */
   published = 0;
@@ -58,26 +60,55 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.s = quoteSchema(options.schema);
     this.batchSize = options.batchSize ?? 500;
-    this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.logger = options.logger ?? jsonLogger;
+    const pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.lease = new PgLease({
+      name: 'outbox-relay',
+      schema: options.schema,
+      connection: options.leaseConnection,
+      ...(options.holderId ? { holderId: options.holderId } : {}),
+      listen: [outboxChannel(options.schema)],
+      onNotification: () => this.loop.wake(),
+      logger: this.logger,
+    });
+    this.loop = new SingletonLoop({
+      name: `outbox-relay:${options.schema}`,
+      lease: this.lease,
+      intervalMs: pollIntervalMs,
+      standbyPollMs: pollIntervalMs,
+      logger: this.logger,
+      pass: async () => {
+        const n = await this.publishBatch();
+        this.published += n;
+        await this.maybePrune();
+        return n === this.batchSize;
+      },
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
+  /** Stops after the batch in flight and releases the lease for a standby. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    await this.dropLease();
+    await this.loop.stop();
   }
 
-  /** Publishes one batch if this process holds the lease; returns the number of rows published. */
-  async publishBatch(): Promise<number> {
+  /** Whether this replica is the schema's publishing relay, its tenure and its last error. */
+  status(): SingletonStatus {
+    return this.loop.status();
+  }
+
+  /** The replica publishing this schema's outbox now, as Postgres sees it. */
+  holder(): Promise<string | undefined> {
+    return this.lease.holder();
+  }
+
+  /** Publishes one batch under the lease; returns the number of rows published. */
+  private async publishBatch(): Promise<number> {
     return withTransaction(this.options.pool, async (tx) => {
+      await this.lease.fence(tx);
       const { rows } = await tx.query<OutboxRow>(
         `SELECT id, topic, message_key, message_value, headers FROM ${this.s}.outbox
           WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
@@ -100,73 +131,6 @@ export class OutboxRelay {
     });
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        if (!(await this.holdLease())) {
-          await this.sleep(this.pollIntervalMs);
-          continue;
-        }
-        const n = await this.publishBatch();
-        this.published += n;
-        failures = 0;
-        await this.maybePrune();
-        if (n < this.batchSize) await this.sleep(this.pollIntervalMs);
-      } catch (err) {
-        failures++;
-        this.logger.warn('outbox relay failed; retrying', {
-          schema: this.options.schema,
-          error: errorMessage(err),
-          failures,
-        });
-        await this.sleep(
-          backoffDelay(failures, 0.5 + Math.random() / 2, {
-            initialMs: 200,
-            maxMs: 5_000,
-            factor: 2,
-          }),
-        );
-      }
-    }
-  }
-
-  /** True if this process holds the schema's relay lock, taking it if free. */
-  private async holdLease(): Promise<boolean> {
-    if (this.lease) return true;
-    const client = new Client(this.options.leaseConnection);
-    client.on('error', (err) => {
-      this.logger.warn('outbox relay lease connection lost', { error: errorMessage(err) });
-      if (this.lease === client) this.lease = undefined;
-      this.wake?.();
-    });
-    client.on('notification', () => this.wake?.());
-    try {
-      await client.connect();
-      const r = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-        [`starminer.outbox.relay:${this.options.schema}`],
-      );
-      if (!r.rows[0]?.locked) {
-        await client.end().catch(() => undefined);
-        return false;
-      }
-      await client.query(`LISTEN "${outboxChannel(this.options.schema)}"`);
-      this.lease = client;
-      this.logger.info('outbox relay holds the lease', { schema: this.options.schema });
-      return true;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  private async dropLease(): Promise<void> {
-    const lease = this.lease;
-    this.lease = undefined;
-    await lease?.end().catch(() => undefined);
-  }
-
   private async maybePrune(): Promise<void> {
     const now = Date.now();
     if (now - this.lastPrune < 60_000) return;
@@ -176,20 +140,5 @@ export class OutboxRelay {
       `DELETE FROM ${this.s}.outbox WHERE published_at < now() - make_interval(secs => $1)`,
       [retentionMs / 1000],
     );
-  }
-
-  /** Waits for a NOTIFY, a stop, or the timeout. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
   }
 }

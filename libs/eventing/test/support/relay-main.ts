@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     producer,
     batchSize: 50,
     pollIntervalMs: 100,
+    holderId: `relay/${process.pid}`,
     logger: silentLogger,
   });
   relay.start();
