@@ -7,6 +7,7 @@ import {
   EventConsumer,
   KafkaJsBus,
   OutboxRelay,
+  PgLease,
   starminerRegistry,
   Topics,
   type DeploymentScope,
@@ -40,7 +41,7 @@ import { pgConsumedEventStore } from './postgres/consumed-event-store';
 import { JobRepository } from './postgres/job-repository';
 import { PgJobsReadModel } from './postgres/jobs-read-model';
 import { PgMarketReads } from './postgres/market-read-model';
-import { PgMatchLock } from './postgres/match-lock';
+import { LeasedMatchLock } from './postgres/match-lock';
 import { migrateMatchmaker } from './postgres/schema';
 import { PgSubmissions } from './postgres/submissions';
 
@@ -71,6 +72,8 @@ export class MatchmakerRuntime {
   private running = false;
   private lastReconcile = 0;
   private readonly pricing: GrpcPricing;
+  /** The `match-loop` lease: one replica of the deployment matches, the others stand by. */
+  readonly matchLock: LeasedMatchLock;
   /** The deployment this matchmaker serves: the origin of its events and what it accepts. */
   readonly deployment: DeploymentScope;
   /** Counts a refused event (the service's Metrics, once the module has handed them over). */
@@ -110,6 +113,14 @@ export class MatchmakerRuntime {
       );
     }
     this.pricing = new GrpcPricing(config.PRICING_GRPC_URL);
+    this.matchLock = new LeasedMatchLock(
+      new PgLease({
+        name: 'match-loop',
+        schema,
+        connection: { connectionString: config.DATABASE_URL },
+        logger,
+      }),
+    );
     this.submit = new SubmitJobHandler(
       jobs,
       new PgSubmissions(pool, schema, jobs),
@@ -133,7 +144,7 @@ export class MatchmakerRuntime {
     });
     this.matcher = new MatchQueueHandler(
       {
-        lock: new PgMatchLock(pool, schema),
+        lock: this.matchLock,
         jobs,
         queue: jobsReadModel,
         market,
@@ -258,6 +269,7 @@ export class MatchmakerRuntime {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    await this.matchLock.release().catch(() => undefined);
     await this.consumer.stop().catch(() => undefined);
     await this.relay?.stop().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);

@@ -77,6 +77,12 @@ export class ChildMatchmaker {
     return this.env.DATABASE_SCHEMA!;
   }
 
+  /** The running process's id (its leases name it `<hostname>/<pid>`). */
+  get pid(): number | undefined {
+    const c = this.child;
+    return c && c.exitCode === null && c.signalCode === null ? c.pid : undefined;
+  }
+
   get client(): matchmakerV1.MatchmakerServiceClient {
     this.grpcClient ??= new matchmakerV1.MatchmakerServiceClient(
       `127.0.0.1:${this.env.GRPC_PORT}`,

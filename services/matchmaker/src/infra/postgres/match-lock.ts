@@ -1,32 +1,33 @@
-import { type Pool } from 'pg';
+import { type PgLease } from '@starminer/eventing';
 import { type MatchLock } from '../../app/ports';
 
 /**
- * The match lock as a Postgres session advisory lock on `<schema>.match`: held on one
- * connection for the whole round, so only one replica of the deployment matches at a time.
+ * The match lock as the deployment's `match-loop` lease (docs/adr/0018): the replica that takes
+ * it keeps it from round to round, and the others stand by, trying again each tick. A holder that
+ * dies frees it with its session, so a standby matches from its next tick; a frozen one is deposed
+ * after the lease's term. Rounds write through expected-version appends, so a deposed holder
+ * waking mid-round cannot move a job its successor already moved.
  */
-export class PgMatchLock implements MatchLock {
-  constructor(
-    private readonly pool: Pool,
-    private readonly schema: string,
-  ) {}
+export class LeasedMatchLock implements MatchLock {
+  constructor(private readonly lease: PgLease) {}
 
   async runExclusive(work: () => Promise<void>): Promise<boolean> {
-    const lock = await this.pool.connect();
-    try {
-      const got = await lock.query<{ ok: boolean }>(
-        `SELECT pg_try_advisory_lock(hashtext($1)) AS ok`,
-        [`${this.schema}.match`],
-      );
-      if (!got.rows[0]!.ok) return false;
-      try {
-        await work();
-        return true;
-      } finally {
-        await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${this.schema}.match`]);
-      }
-    } finally {
-      lock.release();
-    }
+    if (!(await this.lease.tryAcquire())) return false;
+    await work();
+    return true;
+  }
+
+  /** Whether this replica matches now, and its tenure. */
+  status(): { leader: boolean; holderId: string; epoch: number } {
+    return {
+      leader: this.lease.held(),
+      holderId: this.lease.holderId,
+      epoch: this.lease.currentEpoch(),
+    };
+  }
+
+  /** Gives the lease up on a clean stop, so a standby matches at once. */
+  release(): Promise<void> {
+    return this.lease.release();
   }
 }
