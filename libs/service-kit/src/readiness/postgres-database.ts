@@ -9,7 +9,11 @@ export interface PostgresDatabaseOptions {
   /** Shown in pg_stat_activity. */
   applicationName: string;
   logger: JsonLogger;
-  /** Bound on connecting and on each readiness query. */
+  /**
+   * How long a query waits for a pooled connection (a free one, or a new one being opened).
+   * A burst of requests queues for the pool rather than failing; readiness checks are bounded
+   * separately by the Readiness registry's per-check timeout.
+   */
   timeoutMs?: number;
   maxConnections?: number;
 }
@@ -30,7 +34,7 @@ export class PostgresDatabase {
   constructor(opts: PostgresDatabaseOptions) {
     this.schema = opts.schema;
     this.logger = opts.logger;
-    this.timeoutMs = opts.timeoutMs ?? 2_000;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.pool = new Pool({
       connectionString: opts.url,
       application_name: opts.applicationName,
@@ -56,7 +60,7 @@ export class PostgresDatabase {
     return {
       name: 'postgres',
       check: async () => {
-        // Bounded by the Readiness registry's per-check timeout and by connectionTimeoutMillis.
+        // Bounded by the Readiness registry's per-check timeout.
         await this.pool.query('SELECT 1');
         await this.ensureSchema();
       },
