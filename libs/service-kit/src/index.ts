@@ -47,6 +47,7 @@ export {
 } from './config/platform-vars';
 export { BackgroundStart } from './readiness/background-start';
 export { unaryHandler } from './grpc/unary-handler';
+export { Leases, NOT_STARTED, type LeaseReport, type LeaseTenure } from './runtime/leases';
 export { backgroundRuntimeProviders, type BackgroundRuntime } from './runtime/background-runtime';
 export { readRegionsFile, type RegionsFile } from './config/regions-file';
 export { ManualClock, systemClock, type Clock } from './time/clock';

@@ -19,13 +19,14 @@ import { JsonLogger } from './logging/json-logger';
 import { Metrics } from './metrics/metrics';
 import { PostgresDatabase } from './readiness/postgres-database';
 import { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness/readiness';
+import { Leases } from './runtime/leases';
 
 export interface ServiceDefinition<C extends ServiceConfig> {
   /** Service name as in services/<name>: the `service` field of every log line. */
   name: string;
   /** The service's config.ts loader: validates the environment and throws ConfigError. */
   loadConfig: () => C;
-  /** The service's Nest module; it can inject JsonLogger, PostgresDatabase, Readiness, Metrics. */
+  /** The service's Nest module; it can inject JsonLogger, PostgresDatabase, Readiness, Metrics, Leases. */
   module: Type<unknown> | DynamicModule;
   /** Readiness checks besides Postgres (which every service has). */
   readinessChecks?: (ctx: { config: C; logger: JsonLogger }) => ReadinessCheck[];
@@ -60,6 +61,8 @@ export async function startService<C extends ServiceConfig>(
 ): Promise<RunningService> {
   const readiness = new Readiness();
   const metrics = new Metrics(def.name);
+  const leases = new Leases();
+  metrics.observeLeases(leases);
   const database = new PostgresDatabase({
     url: config.DATABASE_URL,
     schema: config.DATABASE_SCHEMA,
@@ -84,7 +87,7 @@ export async function startService<C extends ServiceConfig>(
     const root: DynamicModule = {
       module: ServiceRootModule,
       imports: [
-        ServiceKitModule.forRoot({ config, logger, database, readiness, metrics }),
+        ServiceKitModule.forRoot({ config, logger, database, readiness, metrics, leases }),
         def.module,
       ],
     };

@@ -6,24 +6,38 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
-import { deployFreshProtocol, requireStackVar, stackEnv, waitUntil } from '@starminer/testing';
+import {
+  ServiceProcess,
+  closedPort,
+  deployFreshProtocol,
+  httpGet,
+  repoRoot,
+  requireStackVar,
+  stackEnv,
+  waitUntil,
+} from '@starminer/testing';
 import { healthCheck, reflectedServices } from './support/grpc-probes';
-import { ServiceProcess, closedPort, httpGet, repoRoot } from './support/service-process';
 
 interface ServiceCase {
   name: string;
   /** Readiness checks the service must report besides Postgres (it may report more). */
   extraChecks: string[];
+  /** The singletons it runs under a lease, as /leases names them. */
+  leases: string[];
 }
 
 const services: ServiceCase[] = [
-  { name: 'gateway', extraChecks: [] },
-  { name: 'matchmaker', extraChecks: [] },
-  { name: 'pricing', extraChecks: ['pricing-engine', 'event-consumer:pricing'] },
-  { name: 'registry', extraChecks: [] },
-  { name: 'reputation', extraChecks: [] },
-  { name: 'spillover', extraChecks: [] },
-  { name: 'chain-indexer', extraChecks: ['chain-rpc'] },
+  { name: 'gateway', extraChecks: [], leases: [] },
+  { name: 'matchmaker', extraChecks: [], leases: ['match-loop', 'outbox-relay'] },
+  {
+    name: 'pricing',
+    extraChecks: ['pricing-engine', 'event-consumer:pricing'],
+    leases: ['price-ticker', 'outbox-relay'],
+  },
+  { name: 'registry', extraChecks: [], leases: ['outbox-relay'] },
+  { name: 'reputation', extraChecks: [], leases: ['outbox-relay'] },
+  { name: 'spillover', extraChecks: [], leases: ['outbox-relay'] },
+  { name: 'chain-indexer', extraChecks: ['chain-rpc'], leases: ['outbox-relay'] },
 ];
 
 // Every service gets the stack's endpoints, this file's Kafka namespace (stackEnv's
@@ -63,7 +77,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.kill()));
 });
 
-describe.each(services)('$name', ({ name, extraChecks }) => {
+describe.each(services)('$name', ({ name, extraChecks, leases }) => {
   const databaseUrl = () => requireStackVar('DATABASE_URL');
 
   it('boots, answers health, readiness, metrics, gRPC health and reflection, and stops on SIGTERM', async () => {
@@ -104,6 +118,21 @@ describe.each(services)('$name', ({ name, extraChecks }) => {
           l.startsWith('http_request_duration_seconds_count{') && l.includes('route="/readyz"'),
       );
     expect(readyzCount).toContain(`service="${name}"`);
+
+    // Alone, it holds every lease it runs under, and says so on /leases and in its metrics.
+    const held = await waitUntil('every lease taken', async () => {
+      const r = JSON.parse((await httpGet(httpPort, '/leases')).body) as {
+        leases: { lease: string; leader: boolean; epoch: number }[];
+      };
+      return r.leases.length === leases.length && r.leases.every((l) => l.leader)
+        ? r.leases
+        : undefined;
+    });
+    expect(held.map((l) => l.lease).sort()).toEqual([...leases].sort());
+    for (const l of held) expect([l.lease, l.epoch]).toEqual([l.lease, expect.any(Number)]);
+    const scraped = (await httpGet(httpPort, '/metrics')).body;
+    for (const lease of leases)
+      expect(scraped).toContain(`starminer_lease_leader{lease="${lease}",service="${name}"} 1`);
 
     expect(
       await waitUntil('gRPC health SERVING', async () =>

@@ -11,3 +11,4 @@ export {
   withScopes,
   type StandIn,
 } from './test-deployment';
+export { ServiceProcess, closedPort, httpGet, repoRoot, type LogLine } from './service-process';

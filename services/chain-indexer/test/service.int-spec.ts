@@ -15,12 +15,14 @@ import {
   starminerRegistry,
   Topics,
 } from '@starminer/eventing';
-import { stackEnv, testBus, waitUntil } from '@starminer/testing';
 import {
+  stackEnv,
+  testBus,
+  waitUntil,
   ServiceProcess,
   httpGet,
   repoRoot,
-} from '../../../libs/service-kit/test/support/service-process';
+} from '@starminer/testing';
 import {
   addressOf,
   CLIENT_INDEXES,

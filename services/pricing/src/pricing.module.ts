@@ -1,8 +1,9 @@
 import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { readDeployments } from '@starminer/chain';
-import { OutboxPublisher, deploymentScope, marketEvents } from '@starminer/eventing';
+import { OutboxPublisher, PgLease, deploymentScope, marketEvents } from '@starminer/eventing';
 import {
   JsonLogger,
+  Leases,
   Metrics,
   PostgresDatabase,
   Readiness,
@@ -44,6 +45,7 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
     logger: JsonLogger,
     readiness: Readiness,
     metrics: Metrics,
+    leases: Leases,
   ) {
     const policy = readPolicyFile(config.PRICING_POLICY_FILE);
     const strategy = STRATEGIES[config.PRICING_STRATEGY](policy);
@@ -60,6 +62,12 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
       new OutboxPublisher(schema, marketEvents, origin),
     );
     const recordSignal = new RecordSignalHandler(served);
+    const tickerLease = new PgLease({
+      name: 'price-ticker',
+      schema,
+      connection: { connectionString: config.DATABASE_URL },
+      logger,
+    });
     this.runtime = new MarketRuntime({
       pool,
       databaseUrl: config.DATABASE_URL,
@@ -69,9 +77,11 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
       scope,
       onRefused: metrics.countRefused(config.PRICING_CONSUMER_GROUP),
       intervalMs: policy.intervalSeconds * 1000,
+      tickerLease,
+      leases,
       recordSignal: (env, tx) => recordSignal.handle(env, market.signalLog(tx)),
       leaveUnservedRegions: new LeaveUnservedRegionsHandler(market, systemClock, served),
-      runTick: new RunTickHandler(market, strategy, systemClock),
+      runTick: new RunTickHandler(market.fencedBy(tickerLease), strategy, systemClock),
       logger,
     });
     for (const check of this.runtime.readinessChecks()) readiness.register(check);
@@ -113,14 +123,15 @@ export class PricingComponents implements OnApplicationBootstrap, OnModuleDestro
   providers: [
     {
       provide: PricingComponents,
-      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics],
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics, Leases],
       useFactory: (
         config: PricingConfig,
         db: PostgresDatabase,
         logger: JsonLogger,
         readiness: Readiness,
         metrics: Metrics,
-      ) => new PricingComponents(config, db, logger, readiness, metrics),
+        leases: Leases,
+      ) => new PricingComponents(config, db, logger, readiness, metrics, leases),
     },
   ],
 })

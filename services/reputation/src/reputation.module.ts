@@ -3,6 +3,7 @@ import { readDeployments } from '@starminer/chain';
 import { OutboxPublisher, deploymentScope, reputationEvents } from '@starminer/eventing';
 import {
   JsonLogger,
+  Leases,
   Metrics,
   PostgresDatabase,
   Readiness,
@@ -42,6 +43,7 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
     logger: JsonLogger,
     readiness: Readiness,
     metrics: Metrics,
+    leases: Leases,
   ) {
     const model = readModelFile(config.REPUTATION_MODEL_FILE);
     const { pool, schema } = database;
@@ -69,6 +71,7 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
     );
     const outbox = new OutboxPublisher(schema, reputationEvents, origin);
     this.runtime = new ReputationRuntime({
+      leases,
       pool,
       databaseUrl: config.DATABASE_URL,
       schema,
@@ -117,14 +120,15 @@ export class ReputationComponents implements OnApplicationBootstrap, OnModuleDes
   providers: [
     {
       provide: ReputationComponents,
-      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics],
+      inject: [SERVICE_CONFIG, PostgresDatabase, JsonLogger, Readiness, Metrics, Leases],
       useFactory: (
         config: ReputationConfig,
         db: PostgresDatabase,
         logger: JsonLogger,
         readiness: Readiness,
         metrics: Metrics,
-      ) => new ReputationComponents(config, db, logger, readiness, metrics),
+        leases: Leases,
+      ) => new ReputationComponents(config, db, logger, readiness, metrics, leases),
     },
   ],
 })

@@ -18,18 +18,16 @@ import { connectContracts, devWallet } from '@starminer/chain';
 import { deploymentNodeLabel } from '@starminer/node-identity';
 import { commonV1, pricingV1 } from '@starminer/proto';
 import {
+  ServiceProcess,
   deployFreshProtocol,
+  httpGet,
   regionKubeconfig,
+  repoRoot,
   requireStackVar,
   stackEnv,
   waitUntil,
   type FreshProtocol,
 } from '@starminer/testing';
-import {
-  ServiceProcess,
-  httpGet,
-  repoRoot,
-} from '../../../libs/service-kit/test/support/service-process';
 import {
   addJoinedNodes,
   joinedPrivateRegion,

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { type LeaseReport, type Leases } from '../runtime/leases';
 
 /**
  * The service's Prometheus registry: Node process metrics plus an HTTP request histogram.
@@ -31,6 +32,35 @@ export class Metrics {
   /** The EventConsumer `onRefused` hook of one consumer group. */
   countRefused(group: string): (refused: { topic: string; reason: string }) => void {
     return ({ topic, reason }) => this.eventsRefused.inc({ group, topic, reason });
+  }
+
+  /**
+   * `starminer_lease_leader{lease}` (1 on the replica doing the singleton's work, 0 on a standby)
+   * and `starminer_lease_epoch{lease}`, read from `leases` at each scrape.
+   */
+  observeLeases(leases: Leases): void {
+    const gauge = (name: string, help: string, value: (t: LeaseReport) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['lease'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const t of leases.report()) this.set({ lease: t.lease }, value(t));
+        },
+      });
+    };
+    gauge(
+      'starminer_lease_leader',
+      'Whether this replica holds the lease of a singleton (1) or stands by (0)',
+      (t) => (t.leader ? 1 : 0),
+    );
+    gauge(
+      'starminer_lease_epoch',
+      "Epoch of this replica's tenure of a singleton's lease (0 while it stands by)",
+      (t) => t.epoch,
+    );
   }
 
   async render(): Promise<string> {

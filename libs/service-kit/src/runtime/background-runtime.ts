@@ -10,6 +10,7 @@ import { JsonLogger } from '../logging/json-logger';
 import { BackgroundStart } from '../readiness/background-start';
 import { PostgresDatabase } from '../readiness/postgres-database';
 import { Readiness, type ReadinessCheck } from '../readiness/readiness';
+import { Leases, type LeaseTenure } from './leases';
 
 /**
  * A service's moving parts behind one object: `prepare` needs only Postgres (migrations) and is
@@ -20,6 +21,8 @@ export interface BackgroundRuntime {
   start(): Promise<void>;
   stop(): Promise<void>;
   readiness(): ReadinessCheck[];
+  /** The singletons it runs under a lease, by lease name: reported on /leases and in metrics. */
+  leases?(): Record<string, () => LeaseTenure>;
 }
 
 /**
@@ -38,9 +41,12 @@ export function backgroundRuntimeProviders<R extends BackgroundRuntime, C>(
       @Inject(token) private readonly runtime: R,
       @Inject(Readiness) readiness: Readiness,
       @Inject(JsonLogger) logger: JsonLogger,
+      @Inject(Leases) leases: Leases,
     ) {
       this.startup = new BackgroundStart('startup', logger);
       readiness.register(this.startup.readiness());
+      for (const [name, tenure] of Object.entries(runtime.leases?.() ?? {}))
+        leases.register(name, tenure);
     }
 
     onApplicationBootstrap(): void {

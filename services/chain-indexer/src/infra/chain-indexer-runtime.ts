@@ -21,7 +21,9 @@ import {
 import {
   JsonLogger,
   kafkaBusOptions,
+  Leases,
   Metrics,
+  NOT_STARTED,
   PostgresDatabase,
   Readiness,
   SERVICE_CONFIG,
@@ -71,7 +73,9 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     private readonly logger: JsonLogger,
     private readonly readiness: Readiness,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(Leases) leases: Leases,
   ) {
+    leases.register('outbox-relay', () => this.relay?.status() ?? NOT_STARTED);
     this.deployments = readDeployments(config.DEPLOYMENTS_FILE);
     // The mirror's outbox stamps the same origin ('chain-indexer' of this deployment): buildIndexer
     // derives it from the deployments, as every follower (service, runner, bench) does.

@@ -18,7 +18,9 @@ import {
 import {
   type JsonLogger,
   kafkaBusOptions,
+  type LeaseTenure,
   type Metrics,
+  NOT_STARTED,
   type ReadinessCheck,
   readRegionsFile,
   systemClock,
@@ -189,6 +191,13 @@ export class MatchmakerRuntime {
   /** Counts the events the consumer refuses on `metrics` (starminer_events_refused_total). */
   countRefusedOn(metrics: Metrics): void {
     this.countRefused = metrics.countRefused(this.config.KAFKA_GROUP_ID);
+  }
+
+  leases(): Record<string, () => LeaseTenure> {
+    return {
+      'match-loop': () => this.matchLock.status(),
+      'outbox-relay': () => this.relay?.status() ?? NOT_STARTED,
+    };
   }
 
   readiness(): ReadinessCheck[] {

@@ -18,13 +18,11 @@ import {
   stackEnv,
   waitUntil,
   type PrivatePool,
-} from '@starminer/testing';
-import { joinNode } from '../../../../cli/src/commands/node/node-join';
-import {
   ServiceProcess,
   httpGet,
   repoRoot,
-} from '../../../../libs/service-kit/test/support/service-process';
+} from '@starminer/testing';
+import { joinNode } from '../../../../cli/src/commands/node/node-join';
 import {
   coreApi,
   createGpuNode,

@@ -3,7 +3,9 @@ import {
   EventConsumer,
   EventRegistry,
   KafkaJsBus,
+  LeaseLostError,
   OutboxRelay,
+  SingletonLoop,
   Topics,
   catalogueTopics,
   jobEvents,
@@ -15,10 +17,11 @@ import {
   type EventScope,
   type KafkaBusConfig,
   type NodeEvent,
+  type PgLease,
   type Producer,
   type Tx,
 } from '@starminer/eventing';
-import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { type JsonLogger, type Leases, type ReadinessCheck } from '@starminer/service-kit';
 import { type LeaveUnservedRegionsHandler } from '../app/leave-unserved-regions/leave-unserved-regions.handler';
 import { type RunTickHandler } from '../app/run-tick/run-tick.handler';
 import { migratePricingTables } from './pricing-tables';
@@ -35,9 +38,14 @@ export interface MarketRuntimeOptions {
   /** Counts each event the scope refused (Metrics#countRefused). */
   onRefused: (refused: { topic: string; reason: DropReason }) => void;
   intervalMs: number;
+  /** The `price-ticker` lease: one replica runs the intervals, the others stand by. */
+  tickerLease: PgLease;
+  /** Where this replica reports its ticker and outbox relay tenures. */
+  leases: Leases;
   /** Records a consumed event's signal in the consumer's transaction (with its inbox row). */
   recordSignal: (envelope: EventEnvelope<JobEvent | NodeEvent>, tx: Tx) => Promise<void>;
   leaveUnservedRegions: LeaveUnservedRegionsHandler;
+  /** Fenced by `tickerLease`: a deposed replica's interval never commits. */
   runTick: RunTickHandler;
   logger: JsonLogger;
 }
@@ -46,14 +54,15 @@ export interface MarketRuntimeOptions {
  * The service's moving parts around the pure engine: the consumer of node and job events, the
  * interval ticker, and the outbox relay that publishes PriceUpdated to starminer.market.v1.
  * Starts once the tables exist (retrying while Postgres is unreachable) and stops in reverse.
+ * Every replica consumes (the group shares the partitions) and answers quotes; the ticker and the
+ * relay run on the replica holding their lease, so two replicas never run two intervals at once.
  */
 export class MarketRuntime {
   private readonly bus: KafkaJsBus;
   private readonly consumer: EventConsumer<JobEvent | NodeEvent>;
   private readonly relay: OutboxRelay;
   private readonly producer: Producer;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private readonly ticker: SingletonLoop;
   private started = false;
   private stopped = false;
   private starting: Promise<void> | undefined;
@@ -81,6 +90,15 @@ export class MarketRuntime {
       logger: o.logger,
       pollIntervalMs: 250,
     });
+    this.ticker = new SingletonLoop({
+      name: 'price-ticker',
+      lease: o.tickerLease,
+      intervalMs: o.intervalMs,
+      pass: () => this.tick(),
+      logger: o.logger,
+    });
+    o.leases.register('price-ticker', () => this.ticker.status());
+    o.leases.register('outbox-relay', () => this.relay.status());
   }
 
   readinessChecks(): ReadinessCheck[] {
@@ -90,7 +108,7 @@ export class MarketRuntime {
         check: () => {
           if (!this.started)
             return Promise.reject(new Error('not started: waiting for Postgres and Kafka'));
-          if (this.lastTickError)
+          if (this.lastTickError && this.ticker.status().leader)
             return Promise.reject(new Error(`last pricing interval failed: ${this.lastTickError}`));
           return Promise.resolve();
         },
@@ -118,7 +136,7 @@ export class MarketRuntime {
         await this.producer.connect();
         this.relay.start();
         await this.consumer.start();
-        this.timer = setInterval(() => this.tick(), this.o.intervalMs);
+        this.ticker.start();
         this.started = true;
         this.o.logger.info('pricing engine started', {
           groupId: this.o.groupId,
@@ -132,29 +150,26 @@ export class MarketRuntime {
     }
   }
 
-  /** One interval; skipped if the previous one is still running. */
-  private tick(): void {
-    if (this.ticking || this.stopped) return;
-    this.ticking = this.o.runTick
-      .run()
-      .then(
-        (points) => {
-          this.lastTickError = undefined;
-          if (points.length > 0) this.o.logger.debug('prices updated', { changed: points.length });
-        },
-        (err: unknown) => {
-          this.lastTickError = err instanceof Error ? err.message : String(err);
-          this.o.logger.error('pricing interval failed', { err });
-        },
-      )
-      .finally(() => (this.ticking = undefined));
+  /** One interval, on the replica holding the ticker's lease. */
+  private async tick(): Promise<void> {
+    try {
+      const points = await this.o.runTick.run();
+      this.lastTickError = undefined;
+      if (points.length > 0) this.o.logger.debug('prices updated', { changed: points.length });
+    } catch (err) {
+      // A deposed ticker's interval is void, not failed: the new holder runs the next one.
+      if (!(err instanceof LeaseLostError)) {
+        this.lastTickError = err instanceof Error ? err.message : String(err);
+        this.o.logger.error('pricing interval failed', { err });
+      }
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
     await this.starting;
-    await this.ticking;
+    await this.ticker.stop();
     await this.consumer.stop().catch(() => undefined);
     await this.relay.stop();
     await this.producer.disconnect().catch(() => undefined);

@@ -2,6 +2,7 @@ import { type Pool } from 'pg';
 import {
   withTransaction,
   type MarketEvent,
+  type PgLease,
   type OutboxPublisher,
   type Tx,
 } from '@starminer/eventing';
@@ -34,12 +35,29 @@ export class PgMarket implements MarketUnitOfWork {
   }
 
   transact<T>(work: (market: MarketTransaction) => Promise<T>): Promise<T> {
-    return withTransaction(this.pool, (tx) =>
-      work({
+    return this.transactFenced(undefined, work);
+  }
+
+  /**
+   * The same writes, committed only while this replica holds `lease` (the price ticker's): a
+   * replica deposed mid-interval fails with LeaseLostError and its tick never reaches the log,
+   * the price index or the outbox.
+   */
+  fencedBy(lease: PgLease): MarketUnitOfWork {
+    return { transact: (work) => this.transactFenced(lease, work) };
+  }
+
+  private transactFenced<T>(
+    lease: PgLease | undefined,
+    work: (market: MarketTransaction) => Promise<T>,
+  ): Promise<T> {
+    return withTransaction(this.pool, async (tx) => {
+      await lease?.fence(tx);
+      return work({
         log: this.signalLog(tx),
         index: new PgPriceIndex(tx, this.schema),
         events: outboxSink(this.outbox, tx),
-      }),
-    );
+      });
+    });
   }
 }

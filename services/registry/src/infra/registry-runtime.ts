@@ -23,7 +23,9 @@ import {
   BackgroundStart,
   JsonLogger,
   kafkaBusOptions,
+  Leases,
   Metrics,
+  NOT_STARTED,
   PostgresDatabase,
   Readiness,
   SERVICE_CONFIG,
@@ -70,7 +72,9 @@ export class RegistryRuntime implements OnApplicationBootstrap, OnApplicationShu
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(Readiness) private readonly readiness: Readiness,
     @Inject(Metrics) metrics: Metrics,
+    @Inject(Leases) leases: Leases,
   ) {
+    leases.register('outbox-relay', () => this.relay?.status() ?? NOT_STARTED);
     const { pool, schema } = database;
     const deployments = readDeployments(config.DEPLOYMENTS_FILE);
     // The registry publishes node events as 'registry' of its deployment and reads only chain

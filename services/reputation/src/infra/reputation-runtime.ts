@@ -17,12 +17,14 @@ import {
   type Producer,
   type Tx,
 } from '@starminer/eventing';
-import { type JsonLogger, type ReadinessCheck } from '@starminer/service-kit';
+import { type JsonLogger, type Leases, type ReadinessCheck } from '@starminer/service-kit';
 import { type ConsumedEvent } from '../app/record-event/record-event.handler';
 import { type RunEpochHandler } from '../app/run-epoch/run-epoch.handler';
 import { migrateReputationTables } from './reputation-tables';
 
 export interface ReputationRuntimeOptions {
+  /** Where this replica reports its outbox relay's tenure. */
+  leases: Leases;
   pool: Pool;
   databaseUrl: string;
   schema: string;
@@ -80,6 +82,7 @@ export class ReputationRuntime {
       logger: o.logger,
       pollIntervalMs: 250,
     });
+    o.leases.register('outbox-relay', () => this.relay.status());
   }
 
   readinessChecks(): ReadinessCheck[] {

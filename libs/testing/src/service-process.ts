@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { waitUntil } from '@starminer/testing';
+import { waitUntil } from './wait';
 
-export const repoRoot = path.resolve(__dirname, '../../../..');
+/** The repository's root (this file runs from libs/testing/src or libs/testing/dist). */
+export const repoRoot = path.resolve(__dirname, '../../..');
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string; service: string };
 
