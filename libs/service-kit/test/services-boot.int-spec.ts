@@ -36,7 +36,7 @@ const services: ServiceCase[] = [
   },
   { name: 'registry', extraChecks: [], leases: ['outbox-relay'] },
   { name: 'reputation', extraChecks: [], leases: ['outbox-relay'] },
-  { name: 'spillover', extraChecks: [], leases: ['outbox-relay'] },
+  { name: 'spillover', extraChecks: [], leases: ['routing-planner', 'outbox-relay'] },
   { name: 'chain-indexer', extraChecks: ['chain-rpc'], leases: ['outbox-relay'] },
 ];
 

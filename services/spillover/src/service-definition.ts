@@ -9,5 +9,8 @@ export const spilloverService: ServiceDefinition<SpilloverConfig> = {
   name: 'spillover',
   loadConfig,
   module: SpilloverModule,
-  grpcServices: (app) => [spilloverGrpc(app.get(SpilloverRuntime).planner)],
+  grpcServices: (app) => {
+    const runtime = app.get(SpilloverRuntime);
+    return [spilloverGrpc(() => runtime.currentPlan())];
+  },
 };

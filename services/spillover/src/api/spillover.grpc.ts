@@ -3,7 +3,7 @@ import { spilloverV1, type commonV1 } from '@starminer/proto';
 import { type GrpcServiceRegistration, unaryHandler } from '@starminer/service-kit';
 import { candidatesFor } from '../domain/plan';
 import { type Candidate, type RoutingDecision, type WaitingJob } from '../domain/routing-types';
-import { type PlanRoutingHandler } from '../app/plan-routing/plan-routing.handler';
+import { type PlanResult } from '../app/plan-routing/plan-routing.handler';
 
 class BadRequest extends Error {}
 
@@ -58,10 +58,10 @@ function specJob(
 }
 
 /** The gRPC SpilloverService: the last routing plan, per job and per region. */
-export function spilloverGrpc(planner: PlanRoutingHandler): GrpcServiceRegistration {
+export function spilloverGrpc(currentPlan: () => Promise<PlanResult>): GrpcServiceRegistration {
   const implementation: spilloverV1.SpilloverServiceServer = {
     getRoutingPlan: unary(async (r: spilloverV1.GetRoutingPlanRequest) => {
-      const plan = planner.lastPlan() ?? (await planner.plan());
+      const plan = await currentPlan();
       const { input } = plan;
       const decisions = plan.decisions.filter((d) => !r.jobId || d.jobId === r.jobId);
       let candidates: spilloverV1.RegionCandidate[] = [];

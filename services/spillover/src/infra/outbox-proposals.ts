@@ -4,6 +4,7 @@ import {
   jobEvents,
   type JobEvent,
   OutboxPublisher,
+  type PgLease,
   withTransaction,
 } from '@starminer/eventing';
 import { type ProposalPublisher } from '../app/ports';
@@ -13,6 +14,7 @@ import { type ProposalPublisher } from '../app/ports';
  * keyed by the job id so it sits in order with the job's own events). Spillover keeps no stream
  * of its own: the aggregate version is left 0, the job's version belongs to the matchmaker. The
  * envelopes carry `origin`: spillover's deployment, and 'spillover', the type's catalogue producer.
+ * Each write is fenced by the planner's lease: a planner deposed mid-round proposes nothing more.
  */
 export class OutboxProposals implements ProposalPublisher {
   private readonly outbox: OutboxPublisher<JobEvent>;
@@ -21,13 +23,15 @@ export class OutboxProposals implements ProposalPublisher {
     private readonly pool: Pool,
     schema: string,
     origin: EventOrigin,
+    private readonly plannerLease: PgLease,
   ) {
     this.outbox = new OutboxPublisher(schema, jobEvents, origin);
   }
 
   async proposed(p: Parameters<ProposalPublisher['proposed']>[0]): Promise<void> {
-    await withTransaction(this.pool, (tx) =>
-      this.outbox.publish(tx, [
+    await withTransaction(this.pool, async (tx) => {
+      await this.plannerLease.fence(tx);
+      await this.outbox.publish(tx, [
         {
           aggregateId: p.jobId,
           event: {
@@ -41,7 +45,7 @@ export class OutboxProposals implements ProposalPublisher {
             reason: p.reason,
           },
         },
-      ]),
-    );
+      ]);
+    });
   }
 }

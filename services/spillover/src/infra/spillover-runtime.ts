@@ -10,6 +10,8 @@ import {
   marketEvents,
   nodeEvents,
   OutboxRelay,
+  PgLease,
+  SingletonLoop,
   Topics,
   type DeploymentScope,
   type DropReason,
@@ -25,7 +27,7 @@ import {
   readRegionsFile,
   systemClock,
 } from '@starminer/service-kit';
-import { PlanRoutingHandler } from '../app/plan-routing/plan-routing.handler';
+import { PlanRoutingHandler, type PlanResult } from '../app/plan-routing/plan-routing.handler';
 import {
   type ConsumedEvent,
   ProjectEventsHandler,
@@ -41,7 +43,9 @@ import { migrateRoutingTables } from './postgres/routing-tables';
 /**
  * Wires spillover: the consumer of job, node and market events into its read model, the outbox
  * relay (JobRerouteProposed), the probe of each region's API server, and the planning loop (every
- * PLAN_MS, and soon after any event or reachability change).
+ * PLAN_MS, and soon after any event or reachability change). Every replica consumes, probes and
+ * answers GetRoutingPlan; the planning loop runs on the replica holding the schema's
+ * `routing-planner` lease, so two replicas never propose the same move.
  *
  * It belongs to one deployment (DEPLOYMENTS_FILE): its proposals are stamped with it, and its
  * consumer reads only that deployment's events, each from its owning service, node and price
@@ -49,7 +53,7 @@ import { migrateRoutingTables } from './postgres/routing-tables';
  * model, and counted on `starminer_events_refused_total`.
  */
 export class SpilloverRuntime {
-  readonly planner: PlanRoutingHandler;
+  private readonly planner: PlanRoutingHandler;
   readonly probe: RegionProbe;
   readonly regions: string[];
   /** The deployment spillover serves: the origin of its proposals and what it accepts. */
@@ -61,9 +65,8 @@ export class SpilloverRuntime {
   private readonly matchmaker: GrpcMatchmaker;
   private producer?: Producer;
   private relay?: OutboxRelay;
-  private timer?: NodeJS.Timeout;
+  private readonly planLoop: SingletonLoop;
   private running = false;
-  private busy = false;
   private kicked = false;
 
   constructor(
@@ -89,16 +92,31 @@ export class SpilloverRuntime {
       () => this.kick(),
     );
     this.matchmaker = new GrpcMatchmaker(config.MATCHMAKER_GRPC_URL);
+    const plannerLease = new PgLease({
+      name: 'routing-planner',
+      schema,
+      connection: { connectionString: config.DATABASE_URL },
+      logger,
+    });
     this.planner = new PlanRoutingHandler(
       new PgRoutingReadModel(pool, schema),
       matrix,
       this.probe,
       this.matchmaker,
-      new OutboxProposals(pool, schema, this.deployment.origin),
+      new OutboxProposals(pool, schema, this.deployment.origin, plannerLease),
       systemClock,
       logger,
       config.SPILL_AFTER_SECONDS * 1000,
     );
+    this.planLoop = new SingletonLoop({
+      name: 'routing-planner',
+      lease: plannerLease,
+      intervalMs: config.PLAN_MS,
+      pass: async () => {
+        await this.planner.plan();
+      },
+      logger,
+    });
     const project = new ProjectEventsHandler(() => this.kick());
     this.bus = new KafkaJsBus({ ...kafkaBusOptions(config, 'spillover'), logger });
     this.consumer = new EventConsumer<ConsumedEvent>({
@@ -123,8 +141,18 @@ export class SpilloverRuntime {
 
   leases(): Record<string, () => LeaseTenure> {
     return {
+      'routing-planner': () => this.planLoop.status(),
       'outbox-relay': () => this.relay?.status() ?? NOT_STARTED,
     };
+  }
+
+  /**
+   * GetRoutingPlan's answer: the plan the planner last acted on when this replica plans, else the
+   * plan as of now from the shared read model.
+   */
+  async currentPlan(): Promise<PlanResult> {
+    const last = this.planLoop.status().leader ? this.planner.lastPlan() : undefined;
+    return last ?? this.planner.preview();
   }
 
   readiness(): ReadinessCheck[] {
@@ -154,7 +182,7 @@ export class SpilloverRuntime {
     await this.consumer.start();
     this.probe.start();
     this.running = true;
-    this.timer = setInterval(() => void this.tick(), this.config.PLAN_MS);
+    this.planLoop.start();
   }
 
   /** A change (event, reachability) plans again soon, coalesced, instead of waiting for the timer. */
@@ -163,27 +191,14 @@ export class SpilloverRuntime {
     this.kicked = true;
     setTimeout(() => {
       this.kicked = false;
-      void this.tick();
+      this.planLoop.wake();
     }, 100).unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.busy || !this.running) return;
-    this.busy = true;
-    try {
-      await this.planner.plan();
-    } catch (err) {
-      this.logger.warn('routing plan failed', { err });
-    } finally {
-      this.busy = false;
-    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearInterval(this.timer);
     this.probe.stop();
-    while (this.busy) await new Promise((r) => setTimeout(r, 20));
+    await this.planLoop.stop();
     await this.consumer.stop().catch(() => undefined);
     await this.relay?.stop().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);

@@ -115,6 +115,27 @@ describe('PlanRoutingHandler', () => {
     ]);
   });
 
+  it('previews the plan without proposing or noting anything (a standby answering GetRoutingPlan)', async () => {
+    const { model, clock, matchmaker, proposals, planner } = setup();
+    await node(model, 'us-east', 0);
+    await node(model, 'eu-west', 8);
+    await model.setPrice('H100-80GB', 'eu-west', 2, 8n);
+    await waiting(model, 'job-a', { version: 5, status: 'Overflowed', since: clock.now() });
+
+    const preview = await planner.preview();
+
+    expect(preview.decisions).toEqual([
+      expect.objectContaining({ jobId: 'job-a', decision: 'reroute', version: 5 }),
+    ]);
+    expect(proposals.published).toEqual([]);
+    expect(matchmaker.calls).toEqual([]);
+    expect(planner.lastPlan()).toBeUndefined();
+    // The round that acts decides the same.
+    const acted = await planner.plan();
+    expect(acted.decisions).toEqual(preview.decisions);
+    expect(matchmaker.calls).toEqual(['reroute job-a -> eu-west @5 (job-a:5:eu-west)']);
+  });
+
   it('settles a refused proposal at its version, and proposes again after the matchmaker could not be asked', async () => {
     const { model, clock, matchmaker, log, planner } = setup();
     await node(model, 'eu-west', 4);

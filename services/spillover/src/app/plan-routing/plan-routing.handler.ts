@@ -8,6 +8,7 @@ import {
   type ProposalPublisher,
   type Reachability,
   type RoutingReadModel,
+  type WaitingJobView,
 } from '../ports';
 
 const PROPOSALS_IN_FLIGHT = 8;
@@ -40,12 +41,46 @@ export class PlanRoutingHandler {
     private readonly spillAfterMs: number,
   ) {}
 
-  /** The last plan made (GetRoutingPlan). */
+  /** The last plan made and acted on. */
   lastPlan(): PlanResult | undefined {
     return this.last;
   }
 
+  /**
+   * The plan as of now, without acting on it: what a replica that does not plan (a standby)
+   * answers GetRoutingPlan with, from the same read model.
+   */
+  async preview(): Promise<PlanResult> {
+    const { result } = await this.decide();
+    return result;
+  }
+
+  /** One round: decide, then propose each move and note each job that is due but cannot. */
   async plan(): Promise<PlanResult> {
+    const { result, jobs } = await this.decide();
+    const notes = new Map(jobs.map((j) => [j.jobId, j.routingNote]));
+    for (const id of [...this.proposedAt.keys()]) if (!notes.has(id)) this.proposedAt.delete(id);
+    for (const id of [...this.noted.keys()]) if (!notes.has(id)) this.noted.delete(id);
+    // Each proposal is one outbox write and one gRPC call: a few run at once so a large
+    // overflow (a region going away) is not proposed one job at a time.
+    const work = result.decisions.filter(
+      (d) => d.decision === 'reroute' || (d.decision === 'blocked' && d.due),
+    );
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(PROPOSALS_IN_FLIGHT, work.length) }, async () => {
+        while (next < work.length) {
+          const d = work[next++]!;
+          if (d.decision === 'reroute') await this.propose(d);
+          else await this.note(d, notes.get(d.jobId) ?? '');
+        }
+      }),
+    );
+    this.last = result;
+    return result;
+  }
+
+  private async decide(): Promise<{ result: PlanResult; jobs: WaitingJobView[] }> {
     const [jobs, nodes, prices] = await Promise.all([
       this.readModel.waitingJobs(),
       this.readModel.freeNodes(),
@@ -63,27 +98,7 @@ export class PlanRoutingHandler {
       price: tierPriceLookup(prices),
       options: { spillAfterMs: this.spillAfterMs },
     };
-    const decisions = planRouting(input);
-    const notes = new Map(jobs.map((j) => [j.jobId, j.routingNote]));
-    for (const id of [...this.proposedAt.keys()]) if (!notes.has(id)) this.proposedAt.delete(id);
-    for (const id of [...this.noted.keys()]) if (!notes.has(id)) this.noted.delete(id);
-    // Each proposal is one outbox write and one gRPC call: a few run at once so a large
-    // overflow (a region going away) is not proposed one job at a time.
-    const work = decisions.filter(
-      (d) => d.decision === 'reroute' || (d.decision === 'blocked' && d.due),
-    );
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(PROPOSALS_IN_FLIGHT, work.length) }, async () => {
-        while (next < work.length) {
-          const d = work[next++]!;
-          if (d.decision === 'reroute') await this.propose(d);
-          else await this.note(d, notes.get(d.jobId) ?? '');
-        }
-      }),
-    );
-    this.last = { at: this.clock.now(), decisions, input };
-    return this.last;
+    return { result: { at: this.clock.now(), decisions: planRouting(input), input }, jobs };
   }
 
   private async propose(d: RoutingDecision): Promise<void> {
