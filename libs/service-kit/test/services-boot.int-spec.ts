@@ -37,7 +37,11 @@ const services: ServiceCase[] = [
   { name: 'registry', extraChecks: [], leases: ['outbox-relay'] },
   { name: 'reputation', extraChecks: [], leases: ['outbox-relay'] },
   { name: 'spillover', extraChecks: [], leases: ['routing-planner', 'outbox-relay'] },
-  { name: 'chain-indexer', extraChecks: ['chain-rpc'], leases: ['outbox-relay'] },
+  {
+    name: 'chain-indexer',
+    extraChecks: ['chain-rpc'],
+    leases: ['chain-follower', 'outbox-relay', 'chain-signer'],
+  },
 ];
 
 // Every service gets the stack's endpoints, this file's Kafka namespace (stackEnv's

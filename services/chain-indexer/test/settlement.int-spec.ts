@@ -95,7 +95,6 @@ describe('the settlement signer', () => {
       deployments: fx.deployments,
       privateKey: DEV_SETTLER_KEY,
       bumpAfterMs: 60_000,
-      pollIntervalMs: 50,
       logger: silentLogger,
     };
     let signer = new SettlementSigner(signerOpts);
@@ -139,7 +138,7 @@ describe('the settlement signer', () => {
     });
     await signer.pass();
     // Restart: a fresh signer over the same tables before the transaction is even mined-and-mirrored.
-    await signer.stop();
+    signer.close();
     signer = new SettlementSigner(signerOpts);
     await signer.pass();
     await signer.pass();
@@ -183,7 +182,7 @@ describe('the settlement signer', () => {
     expect(consumer.stats.refused).toBe(0);
 
     await signer.pass();
-    await signer.stop();
+    signer.close();
     await consumer.stop();
     await producer.disconnect();
     await b.close();

@@ -5,6 +5,7 @@ import {
   trustedFinalized,
   type BlockRef,
 } from '../domain/block-window';
+import { type PgLease } from '@starminer/eventing';
 import { type DecodedLog } from '../domain/chain-events';
 import { type BlockHeader, JsonRpcClient, RpcError, type RawLog } from './json-rpc';
 import { type LogDecoder } from './log-decoder';
@@ -32,6 +33,13 @@ export interface ChainFollowerOptions {
   logger: FollowerLogger;
   /** Not ready when no step succeeded for this long (default 60 s). */
   stallAfterMs?: number;
+  /**
+   * With replicas: the `chain-follower` lease. Only its holder steps; the others stand by and try
+   * it every `standbyPollMs` (default 1 s), so a standby follows on within about that after the
+   * holder dies.
+   */
+  lease?: PgLease;
+  standbyPollMs?: number;
 }
 
 export type StepResult = 'progress' | 'idle' | 'reorg' | 'halted';
@@ -42,6 +50,8 @@ export interface FollowerStatus {
   finalized?: number;
   halted?: string;
   lastError?: string;
+  /** Another replica holds the `chain-follower` lease: this one does not step. */
+  standby?: boolean;
   lastSuccessAt: number;
   eventsPublished: number;
   logsIndexed: number;
@@ -70,7 +80,9 @@ export class ChainFollower {
   private wake: (() => void) | undefined;
   private lastHaltLog = 0;
 
-  constructor(private readonly o: ChainFollowerOptions) {}
+  constructor(private readonly o: ChainFollowerOptions) {
+    o.lease?.onLost(() => this.wake?.());
+  }
 
   start(): void {
     if (this.running) return;
@@ -88,6 +100,7 @@ export class ChainFollower {
     return {
       name: 'chain-follower',
       check: async () => {
+        if (this.status.standby) return;
         if (this.status.halted) throw new Error(`indexing halted: ${this.status.halted}`);
         const stallAfter = this.o.stallAfterMs ?? 60_000;
         if (Date.now() - this.status.lastSuccessAt > stallAfter) {
@@ -102,6 +115,10 @@ export class ChainFollower {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      if (!(await this.leads())) {
+        await this.sleep(this.o.standbyPollMs ?? 1_000);
+        continue;
+      }
       let result: StepResult | 'error';
       try {
         result = await this.step();
@@ -124,6 +141,21 @@ export class ChainFollower {
           : this.o.pollIntervalMs;
       await this.sleep(delay);
     }
+  }
+
+  /** Whether this replica follows now (always, without a lease). */
+  private async leads(): Promise<boolean> {
+    if (!this.o.lease) return true;
+    let held = false;
+    try {
+      held = await this.o.lease.tryAcquire();
+    } catch (err) {
+      this.status.lastError = `chain-follower lease: ${(err as Error).message}`;
+    }
+    // A follower that just took over is judged on its own steps from now, not the standby's wait.
+    if (held && this.status.standby !== false) this.status.lastSuccessAt = Date.now();
+    this.status.standby = !held;
+    return held;
   }
 
   /** One step; exposed so tests can drive the follower without timers. */

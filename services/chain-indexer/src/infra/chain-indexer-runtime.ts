@@ -12,7 +12,9 @@ import {
   EventConsumer,
   KafkaJsBus,
   OutboxRelay,
+  PgLease,
   quoteSchema,
+  SingletonLoop,
   Topics,
   type Producer,
   starminerRegistry,
@@ -49,6 +51,9 @@ import { SettlementSigner } from './settlement-signer';
  * Builds and runs the chain-indexer's parts: the follower (mirror + outbox), the outbox relay to
  * starminer.chain.v1, and the settlement signer (job-event consumer recording intents, and the
  * signer sending from them). CHAIN_INDEXER_MODE can split follower and signer into two processes.
+ * Every replica serves the queries and consumes; the follower runs on the holder of the schema's
+ * `chain-follower` lease and the signers (settlements and reward roots, one key and one nonce
+ * sequence) on the holder of `chain-signer`, each write fenced by its lease.
  */
 @Injectable()
 export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -65,7 +70,9 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
   private relay: OutboxRelay | undefined;
   private consumer: EventConsumer<StarminerEvent> | undefined;
   private signer: SettlementSigner | undefined;
-  private rootSigner: RewardRootSigner | undefined;
+  private signerLoop: SingletonLoop | undefined;
+  private readonly followerLease: PgLease;
+  private readonly signerLease: PgLease;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: ChainIndexerConfig,
@@ -75,7 +82,25 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(Leases) leases: Leases,
   ) {
-    leases.register('outbox-relay', () => this.relay?.status() ?? NOT_STARTED);
+    const lease = (name: string) =>
+      new PgLease({
+        name,
+        schema: database.schema,
+        connection: { connectionString: config.DATABASE_URL },
+        logger,
+      });
+    this.followerLease = lease('chain-follower');
+    this.signerLease = lease('chain-signer');
+    if (config.CHAIN_INDEXER_MODE !== 'signer') {
+      leases.register('chain-follower', () => ({
+        leader: this.followerLease.held(),
+        holderId: this.followerLease.holderId,
+        epoch: this.followerLease.currentEpoch(),
+      }));
+      leases.register('outbox-relay', () => this.relay?.status() ?? NOT_STARTED);
+    }
+    if (config.CHAIN_INDEXER_MODE !== 'follower')
+      leases.register('chain-signer', () => this.signerLoop?.status() ?? NOT_STARTED);
     this.deployments = readDeployments(config.DEPLOYMENTS_FILE);
     // The mirror's outbox stamps the same origin ('chain-indexer' of this deployment): buildIndexer
     // derives it from the deployments, as every follower (service, runner, bench) does.
@@ -166,6 +191,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
         pollIntervalMs: c.CHAIN_POLL_INTERVAL_MS,
         rpcTimeoutMs: c.CHAIN_RPC_TIMEOUT_MS,
         logger: this.logger,
+        lease: this.followerLease,
       });
       if (this.stopped) return;
       this.follower = ix.follower;
@@ -211,38 +237,50 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
       this.started.consumer = true;
     }
     if (sign && !this.started.signer && !this.stopped) {
-      this.signer = new SettlementSigner({
+      const signer = new SettlementSigner({
         pool,
         schema,
         rpcUrl: c.CHAIN_RPC_URL,
         deployments: this.deployments,
         privateKey: c.SETTLER_PRIVATE_KEY,
         bumpAfterMs: c.SETTLEMENT_BUMP_AFTER_MS,
-        pollIntervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
         logger: this.logger,
+        fence: (tx) => this.signerLease.fence(tx),
       });
-      this.signer.start();
       // Same key and nonce sequence: reward roots are signed by the one chain signer too.
-      this.rootSigner = new RewardRootSigner({
+      const rootSigner = new RewardRootSigner({
         pool,
         s: quoteSchema(schema),
         deployments: this.deployments,
-        signer: this.signer.signer,
+        signer: signer.signer,
         bumpAfterMs: c.SETTLEMENT_BUMP_AFTER_MS,
-        pollIntervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
         logger: this.logger,
       });
-      this.rootSigner.start();
+      this.signer = signer;
+      this.signerLoop = new SingletonLoop({
+        name: 'chain-signer',
+        lease: this.signerLease,
+        intervalMs: c.SETTLEMENT_POLL_INTERVAL_MS,
+        // Both run each pass; a failure of one does not hold the other back.
+        pass: async () => {
+          const results = await Promise.allSettled([signer.pass(), rootSigner.pass()]);
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        },
+        logger: this.logger,
+      });
+      this.signerLoop.start();
       this.started.signer = true;
-      this.logger.info('settlement signer started', { settler: this.signer.address });
+      this.logger.info('settlement signer started', { settler: signer.address });
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.follower?.stop();
-    await this.rootSigner?.stop();
-    await this.signer?.stop();
+    await this.followerLease.release();
+    await this.signerLoop?.stop();
+    this.signer?.close();
     await this.consumer?.stop().catch(() => undefined);
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);

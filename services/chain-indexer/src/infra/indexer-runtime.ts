@@ -1,6 +1,6 @@
 import { type Pool } from 'pg';
 import { type Deployments } from '@starminer/chain';
-import { deploymentScope } from '@starminer/eventing';
+import { deploymentScope, type PgLease } from '@starminer/eventing';
 import { ChainFollower, type FollowerLogger } from './chain-follower';
 import { JsonRpcClient } from './json-rpc';
 import { LogDecoder } from './log-decoder';
@@ -18,6 +18,8 @@ export interface IndexerSettings {
   pollIntervalMs: number;
   rpcTimeoutMs: number;
   logger: FollowerLogger;
+  /** The `chain-follower` lease, when replicas share the schema: only its holder follows. */
+  lease?: PgLease;
 }
 
 export interface Indexer {
@@ -54,6 +56,7 @@ export async function buildIndexer(s: IndexerSettings): Promise<Indexer> {
       addresses: Object.values(s.deployments.contracts),
     },
     origin,
+    s.lease ? (tx) => s.lease!.fence(tx) : undefined,
   );
   const follower = new ChainFollower({
     rpc,
@@ -65,6 +68,7 @@ export async function buildIndexer(s: IndexerSettings): Promise<Indexer> {
     batchBlocks: s.batchBlocks,
     pollIntervalMs: s.pollIntervalMs,
     logger: s.logger,
+    lease: s.lease,
   });
   return { rpc, decoder, store, follower };
 }

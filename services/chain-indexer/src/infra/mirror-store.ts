@@ -66,6 +66,11 @@ export class MirrorStore {
     private readonly ctx: ProjectionContext & { addresses: string[] },
     /** Stamped on every event announced: 'chain-indexer' of the deployment it follows. */
     origin: EventOrigin,
+    /**
+     * The `chain-follower` lease's fence when replicas follow the same schema: a deposed follower
+     * cannot apply or roll back a range after its successor took over.
+     */
+    private readonly fence: (tx: Tx) => Promise<void> = async () => undefined,
   ) {
     this.s = quoteSchema(schema);
     this.publisher = new OutboxPublisher(schema, chainEvents, origin);
@@ -125,6 +130,7 @@ export class MirrorStore {
   }
 
   private async lockCursor(tx: Tx, expected: BlockRef): Promise<void> {
+    await this.fence(tx);
     const r = await tx.query<{
       block_number: string;
       block_hash: string;

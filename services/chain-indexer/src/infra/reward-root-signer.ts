@@ -4,7 +4,6 @@ import { withTransaction, type Tx } from '@starminer/eventing';
 import { nextRewardRootStep, type RewardRootRequest } from '../domain/reward-root';
 import { bumpedFees } from '../domain/settlement';
 import { type FollowerLogger } from './chain-follower';
-import { PassLoop } from './pass-loop';
 import { type SignerWallet } from './signer-wallet';
 
 const GAS_LIMIT = 200_000n;
@@ -20,9 +19,6 @@ export const rewardRootSubject = (epoch: bigint) => `reward-root:${epoch}`;
  */
 export class RewardRootSigner {
   private readonly distributor;
-  private readonly loop: PassLoop;
-  /** Transactions broadcast by this process (tests and metrics). */
-  sent = 0;
 
   constructor(
     private readonly o: {
@@ -32,7 +28,6 @@ export class RewardRootSigner {
       deployments: Deployments;
       signer: SignerWallet;
       bumpAfterMs: number;
-      pollIntervalMs: number;
       logger: FollowerLogger;
     },
   ) {
@@ -40,15 +35,6 @@ export class RewardRootSigner {
       o.deployments.contracts.rewardDistributor,
       o.signer.provider,
     );
-    this.loop = new PassLoop('reward root', () => this.pass(), o.pollIntervalMs, o.logger);
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
   }
 
   /** Handles every open request once, oldest epoch first (the distributor takes them in order). */
@@ -156,10 +142,9 @@ export class RewardRootSigner {
     });
     // Broadcast only after the signed bytes are committed: a crash here rebroadcasts them later.
     if (raw) {
-      const took = await this.o.signer.broadcast(raw, (error) =>
+      await this.o.signer.broadcast(raw, (error) =>
         this.o.logger.warn('reward root broadcast failed; the next pass retries', { error }),
       );
-      if (took) this.sent++;
     }
   }
 

@@ -9,7 +9,6 @@ import {
   type SettlementAction,
 } from '../domain/settlement';
 import { type FollowerLogger } from './chain-follower';
-import { PassLoop } from './pass-loop';
 import { SignerWallet } from './signer-wallet';
 
 const STATUS: OnChainEscrowStatus[] = ['none', 'funded', 'settled', 'refunded', 'reclaimed'];
@@ -29,8 +28,9 @@ export interface SettlementSignerOptions {
   deployments: Deployments;
   privateKey: string;
   bumpAfterMs: number;
-  pollIntervalMs: number;
   logger: FollowerLogger;
+  /** The `chain-signer` lease's fence (SignerWallet), when replicas share the key. */
+  fence?: (tx: Tx) => Promise<void>;
 }
 
 /**
@@ -46,30 +46,22 @@ export class SettlementSigner {
   /** The key and nonce sequence, shared with the reward-root signer. */
   readonly signer: SignerWallet;
   private readonly escrow;
-  private readonly loop: PassLoop;
-  /** Transactions broadcast by this process (tests and metrics). */
-  sent = 0;
 
   constructor(private readonly o: SettlementSignerOptions) {
     this.s = quoteSchema(o.schema);
-    this.signer = new SignerWallet(this.s, o.rpcUrl, o.deployments.chainId, o.privateKey);
+    this.signer = new SignerWallet(this.s, o.rpcUrl, o.deployments.chainId, o.privateKey, o.fence);
     this.escrow = JobEscrow__factory.connect(
       o.deployments.contracts.jobEscrow,
       this.signer.provider,
     );
-    this.loop = new PassLoop('settlement', () => this.pass(), o.pollIntervalMs, o.logger);
   }
 
   get address(): string {
     return this.signer.address;
   }
 
-  start(): void {
-    this.loop.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.loop.stop();
+  /** Releases the RPC connection (after the last pass). */
+  close(): void {
     this.signer.destroy();
   }
 
@@ -204,10 +196,9 @@ export class SettlementSigner {
   }
 
   private async broadcast(raw: string): Promise<void> {
-    const took = await this.signer.broadcast(raw, (error) =>
+    await this.signer.broadcast(raw, (error) =>
       this.o.logger.warn('broadcast failed; the next pass retries', { error }),
     );
-    if (took) this.sent++;
   }
 
   private async mark(tx: Tx, jobId: string, status: string, detail: string): Promise<void> {

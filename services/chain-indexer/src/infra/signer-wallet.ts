@@ -23,6 +23,8 @@ export interface Fees {
  * a simulation before the first send, storage before broadcast and the state of what was sent.
  * Settlements and reward roots both sign through it, so they share one key and one nonce
  * sequence. `subject` names what a transaction is for (a job id, or 'reward-root:<epoch>').
+ * With replicas, `fence` is the `chain-signer` lease's: nothing is signed in a transaction that
+ * a deposed signer could still commit.
  */
 export class SignerWallet {
   readonly provider: JsonRpcProvider;
@@ -33,6 +35,7 @@ export class SignerWallet {
     rpcUrl: string,
     private readonly chainId: number,
     privateKey: string,
+    private readonly fence: (tx: Tx) => Promise<void> = async () => undefined,
   ) {
     this.provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, cacheTimeout: -1 });
     this.wallet = new Wallet(privateKey, this.provider);
@@ -61,6 +64,7 @@ export class SignerWallet {
     subject: string,
     req: { to: string; data: string; nonce: number; gasLimit: bigint; fees: Fees },
   ): Promise<{ raw: string; hash: string }> {
+    await this.fence(tx);
     const request: TransactionRequest = {
       type: 2,
       chainId: this.chainId,
