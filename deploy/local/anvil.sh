@@ -27,7 +27,10 @@ case "${1:-}" in
     if ! is_running anvil; then
       # --slots-in-an-epoch 1 makes `safe` = head-1 and `finalized` = head-2, which the
       # chain-indexer's finality handling needs; the default reports block 0 for both.
-      start_bg anvil "$(run_dir)/anvil.log" "$bin" --host 127.0.0.1 --port "$ANVIL_PORT" \
+      # anvil keeps old states on disk under $HOME/.foundry/anvil/tmp and never removes them:
+      # a HOME of its own in the run directory goes away with the stack's data.
+      mkdir -p "$(run_dir)/anvil-home"
+      start_bg anvil "$(run_dir)/anvil.log" env HOME="$(run_dir)/anvil-home" "$bin" --host 127.0.0.1 --port "$ANVIL_PORT" \
         --chain-id 31337 --slots-in-an-epoch 1 --accounts 20 --balance 100000 --silent
     fi
     wait_for "anvil on :$ANVIL_PORT" 30 curl -sf -X POST -H 'content-type: application/json' \

@@ -3,6 +3,7 @@
 // starts its own node from the same anvil binary deploy/local uses.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { JsonRpcProvider } from 'ethers';
 
@@ -107,6 +108,10 @@ export class TestChain {
 
 /** Starts anvil on a free port with the dev mnemonic's 20 accounts and waits until it listens. */
 export async function startAnvil(extraArgs: string[] = []): Promise<TestChain> {
+  // anvil keeps old states on disk under $HOME/.foundry/anvil/tmp and never removes them (a
+  // long backfill leaves gigabytes): each private anvil gets a HOME of its own, removed when it
+  // exits.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'anvil-home-'));
   const child = spawn(
     anvilBinary(),
     [
@@ -122,8 +127,9 @@ export async function startAnvil(extraArgs: string[] = []): Promise<TestChain> {
       '100000',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: home } },
   );
+  child.once('exit', () => fs.rmSync(home, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`anvil did not start: ${out}`)), 30_000);

@@ -12,3 +12,4 @@ export {
   type StandIn,
 } from './test-deployment';
 export { ServiceProcess, closedPort, httpGet, repoRoot, type LogLine } from './service-process';
+export { ServiceReplicas, type Replica, type ReplicaLease, type Tenure } from './service-replicas';

@@ -21,9 +21,7 @@ import {
   type StarminerEvent,
 } from '@starminer/eventing';
 import { eventsV1 } from '@starminer/proto';
-import { ServiceProcess, stackEnv, testBus, waitUntil } from '@starminer/testing';
-import { type BlockHeader } from '../src/infra/json-rpc';
-import { LogDecoder } from '../src/infra/log-decoder';
+import { ServiceReplicas, stackEnv, testBus, waitUntil } from '@starminer/testing';
 import {
   ACCOUNT,
   addressOf,
@@ -34,61 +32,18 @@ import {
   PROVIDER_INDEX,
   type Fixture,
 } from './support/chain';
-import {
-  chainLogs,
-  dropSchema,
-  mirroredLogs,
-  newPool,
-  rawKey,
-  uniqueName,
-} from './support/indexer';
+import { expectMirrorOfChain, uniqueName } from './support/indexer';
 
 jest.setTimeout(600_000);
 const KILLS = 2;
 const JOBS_PER_ROUND = 6;
 const LEASES = ['chain-follower', 'chain-signer'] as const;
 const schema = uniqueName('ci_replicas');
-const pool = newPool(4);
 const bus = testBus('ci-replicas', { logger: silentLogger });
 let fx: Fixture;
 let producer: Producer;
-let env: Record<string, string> = {};
-
-interface Replica {
-  process: ServiceProcess;
-  httpPort: number;
-}
-const replicas: Replica[] = [];
-
-async function newReplica(): Promise<Replica> {
-  const process = new ServiceProcess('chain-indexer', env);
-  const { httpPort } = await process.started();
-  const replica = { process, httpPort };
-  replicas.push(replica);
-  await waitUntil(`chain-indexer replica ${process.pid} ready`, async () => {
-    const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined);
-    return r?.status === 200 ? true : undefined;
-  });
-  return replica;
-}
-
-const live = () => replicas.filter((r) => r.process.alive());
-
-async function leasesOf(r: Replica): Promise<Map<string, { leader: boolean; passes?: number }>> {
-  const body = (await (await fetch(`http://127.0.0.1:${r.httpPort}/leases`)).json()) as {
-    leases: Array<{ lease: string; leader: boolean; passes?: number }>;
-  };
-  return new Map(body.leases.map((l) => [l.lease, l]));
-}
-
-async function tenures(): Promise<Map<string, { holder: string; epoch: number; taken_at: Date }>> {
-  const r = await pool
-    .query<{ name: string; holder: string; epoch: number; taken_at: Date }>(
-      `SELECT name, holder, epoch::int, taken_at FROM "${schema}".leases`,
-    )
-    .catch(() => ({ rows: [] }));
-  return new Map(r.rows.map((row) => [row.name, row]));
-}
+let replicas: ServiceReplicas;
+let pool: ServiceReplicas['pool'];
 
 /** Funds `n` escrows on chain and announces each job's success as the matchmaker does. */
 async function succeedJobs(tag: string, n: number): Promise<string[]> {
@@ -144,11 +99,8 @@ beforeAll(async () => {
     'deployments.json',
   );
   writeDeployments(file, fx.deployments);
-  env = {
+  replicas = new ServiceReplicas('chain-indexer', schema, {
     ...stackEnv(),
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    LOG_LEVEL: 'info',
     DATABASE_SCHEMA: schema,
     CHAIN_RPC_URL: fx.chain.url,
     DEPLOYMENTS_FILE: file,
@@ -157,20 +109,19 @@ beforeAll(async () => {
     SETTLEMENT_POLL_INTERVAL_MS: '100',
     SETTLEMENT_BUMP_AFTER_MS: '600000',
     SETTLEMENT_CONSUMER_GROUP: uniqueName('ci-replicas-settle'),
-  };
+  });
+  pool = replicas.pool;
   producer = bus.producer();
   await producer.connect();
   // The first replica takes both leases; the second stands by.
-  await newReplica();
-  await newReplica();
+  await replicas.add();
+  await replicas.add();
 }, 300_000);
 
 afterAll(async () => {
-  for (const r of replicas) await r.process.kill();
   await producer?.disconnect();
   await bus.close();
-  await dropSchema(pool, schema);
-  await pool.end();
+  await replicas?.close();
   await fx?.chain.stop();
 });
 
@@ -186,43 +137,10 @@ it('the standby takes over following and signing when the holder is SIGKILLed; e
     await intentsConfirmed(round.slice(0, 2));
     if (k === KILLS) break;
 
-    const held = await waitUntil('one replica holding both leases', async () => {
-      const t = await tenures();
-      const f = t.get('chain-follower');
-      const s = t.get('chain-signer');
-      return f && s && f.holder === s.holder ? t : undefined;
-    });
-    const holder = held.get('chain-signer')!.holder;
-    const leader = live().find((r) => holder === `${os.hostname()}/${r.process.pid}`);
-    expect(leader).toBeDefined();
-    for (const r of live()) {
-      const mine = await leasesOf(r);
-      for (const lease of LEASES) {
-        expect([r.process.pid, lease, mine.get(lease)?.leader]).toEqual([
-          r.process.pid,
-          lease,
-          r === leader,
-        ]);
-      }
-      // A standby has signed nothing.
-      if (r !== leader)
-        expect([r.process.pid, mine.get('chain-signer')?.passes]).toEqual([r.process.pid, 0]);
-    }
-    const killedAt = Date.now();
-    await leader!.process.kill();
-    for (const lease of LEASES) {
-      const after = await waitUntil(
-        `a new ${lease} tenure after epoch ${held.get(lease)!.epoch}`,
-        async () => {
-          const t = (await tenures()).get(lease);
-          return t && t.epoch > held.get(lease)!.epoch ? t : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 20 },
-      );
-      expect(after.holder).not.toBe(holder);
-      takeovers[lease]!.push(after.taken_at.getTime() - killedAt);
-    }
-    await newReplica();
+    // Both leases are held by one replica (the first started); it is the one killed.
+    const took = await replicas.killHolder(LEASES);
+    for (const lease of LEASES) takeovers[lease]!.push(took[lease]!);
+    await replicas.add();
   }
   await intentsConfirmed(jobs);
 
@@ -248,26 +166,11 @@ it('the standby takes over following and signing when the holder is SIGKILLed; e
     );
     return Number(r.rows[0]?.n ?? -1) >= head ? true : undefined;
   });
-  const decoder = new LogDecoder(fx.deployments.chainId, fx.deployments.contracts);
-  const fresh = (
-    await chainLogs(fx.chain.url, fx.deployments, fx.deployments.deploymentBlock, head)
-  )
-    .filter((l) => decoder.decode(l, { timestamp: 0 } as BlockHeader))
-    .map(rawKey);
-  const mirrored = await mirroredLogs(pool, schema);
-  expect(mirrored).toEqual(fresh);
-  const published = await pool.query<{ logs: string; outbox: string; distinct_ids: string }>(
-    `SELECT (SELECT count(*) FROM "${schema}".chain_logs WHERE event_id IS NOT NULL) AS logs,
-            (SELECT count(*) FROM "${schema}".outbox) AS outbox,
-            (SELECT count(DISTINCT event_id) FROM "${schema}".outbox) AS distinct_ids`,
-  );
-  const p = published.rows[0]!;
-  expect(Number(p.outbox)).toBe(Number(p.logs));
-  expect(Number(p.distinct_ids)).toBe(Number(p.logs));
+  const logs = await expectMirrorOfChain(pool, schema, fx.chain.url, fx.deployments, head);
 
   console.info(
     `chain-indexer takeover after SIGKILL of the holder (ms): chain-follower ${takeovers['chain-follower']!.join(', ')}; ` +
       `chain-signer ${takeovers['chain-signer']!.join(', ')}; ${jobs.length} escrows each settled by one transaction, ` +
-      `${fresh.length} logs mirrored once`,
+      `${logs} logs mirrored once`,
   );
 });

@@ -4,11 +4,10 @@
 // SIGKILLed twice while demand keeps prices moving, and a fresh replica joins as the new standby
 // each time: the standby takes the lease, no interval runs twice, and every tier's prices form
 // one unbroken chain, each published once.
-import os from 'node:os';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import {
   Topics,
   completeEnvelope,
@@ -24,8 +23,7 @@ import {
 } from '@starminer/eventing';
 import { commonV1, eventsV1 } from '@starminer/proto';
 import {
-  ServiceProcess,
-  requireStackVar,
+  ServiceReplicas,
   stackEnv,
   standInDeployment,
   testBus,
@@ -46,67 +44,21 @@ fs.writeFileSync(
   policyFile,
   'version: 1\nname: replicas\nintervalSeconds: 1\nmaxStepBps: 50\nquoteValiditySeconds: 10\n',
 );
-const env: Record<string, string> = {
+const replicas = new ServiceReplicas('pricing', schema, {
   ...stackEnv(),
   DATABASE_SCHEMA: schema,
-  HTTP_PORT: '0',
-  GRPC_PORT: '0',
-  LOG_LEVEL: 'info',
   PRICING_CONSUMER_GROUP: `pricing-replicas-${id}`,
   PRICING_POLICY_FILE: policyFile,
   DEPLOYMENTS_FILE: deployment.file,
   REGIONS_FILE: writeRegionsFile(dir, [region]),
-};
-
-interface Replica {
-  process: ServiceProcess;
-  httpPort: number;
-}
-const replicas: Replica[] = [];
+});
+const db = replicas.pool;
+type Queryable = Pick<typeof db, 'query'>;
 const bus = testBus(`pricing-replicas-${id}`);
 let producer: Producer;
 let market: Consumer;
-let db: Client;
 /** Event ids of every PriceUpdated read from the market topic (at least once each). */
 const seen = new Set<string>();
-
-async function newReplica(): Promise<Replica> {
-  const process = new ServiceProcess('pricing', env);
-  const { httpPort } = await process.started();
-  const replica = { process, httpPort };
-  replicas.push(replica);
-  await waitUntil(`pricing replica ${process.pid} ready`, async () => {
-    const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined);
-    return r?.status === 200 ? true : undefined;
-  });
-  return replica;
-}
-
-const live = () => replicas.filter((r) => r.process.alive());
-
-interface Tenure {
-  lease: string;
-  leader: boolean;
-  epoch: number;
-  passes?: number;
-}
-async function tickerOf(r: Replica): Promise<Tenure> {
-  const body = (await (await fetch(`http://127.0.0.1:${r.httpPort}/leases`)).json()) as {
-    leases: Tenure[];
-  };
-  const t = body.leases.find((l) => l.lease === 'price-ticker');
-  if (!t) throw new Error(`replica ${r.process.pid} reports no price-ticker lease`);
-  return t;
-}
-
-async function tenure(): Promise<{ holder: string; epoch: number; taken_at: Date } | undefined> {
-  const r = await db
-    .query<{ holder: string; epoch: number; taken_at: Date }>(
-      `SELECT holder, epoch::int, taken_at FROM ${schema}.leases WHERE name = 'price-ticker'`,
-    )
-    .catch(() => ({ rows: [] }));
-  return r.rows[0];
-}
 
 async function publish<E extends TypedEvent>(
   registry: EventRegistry<E>,
@@ -141,12 +93,10 @@ async function queueJobs(jobs: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = new Client({ connectionString: requireStackVar('DATABASE_URL') });
-  await db.connect();
   producer = bus.producer();
   await producer.connect();
-  await newReplica();
-  await newReplica();
+  await replicas.add();
+  await replicas.add();
   market = bus.consumer({ groupId: `pricing-replicas-market-${id}`, fromBeginning: true });
   await market.start([Topics.market], async (batch) => {
     for (const m of batch.messages) {
@@ -171,19 +121,17 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const r of replicas) await r.process.kill();
   await market?.stop();
   await producer?.disconnect();
   await bus.close();
-  await db?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db?.end();
+  await replicas.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** The rows of price_history written so far, per tier, in commit order. */
-async function history(): Promise<
-  Map<string, Array<{ tick: string; price: string; previous: string }>>
-> {
+async function history(
+  db: Queryable,
+): Promise<Map<string, Array<{ tick: string; price: string; previous: string }>>> {
   const r = await db.query<{ tier: string; tick_seq: string; price: string; previous: string }>(
     `SELECT tier, tick_seq::text, price::text, previous::text FROM ${schema}.price_history ORDER BY id`,
   );
@@ -209,29 +157,10 @@ it('the standby takes over the intervals when the holder is SIGKILLed; no interv
     await waitUntil('prices changing under the holder', async () =>
       (await changes()) >= before + 8 ? true : undefined,
     );
-    const held = await waitUntil('a replica holding the price-ticker lease', tenure);
-    const leader = live().find((r) => held.holder === `${os.hostname()}/${r.process.pid}`);
-    expect(leader).toBeDefined();
-    // Exactly one live replica runs the intervals; every standby has run none.
-    for (const r of live()) {
-      const t = await tickerOf(r);
-      expect([r.process.pid, t.leader]).toEqual([r.process.pid, r === leader]);
-      if (r !== leader) expect([r.process.pid, t.passes]).toEqual([r.process.pid, 0]);
-    }
-    const killedAt = Date.now();
-    await leader!.process.kill();
+    const { 'price-ticker': takeover } = await replicas.killHolder(['price-ticker']);
+    takeovers.push(takeover!);
     await queueJobs(2);
-    const after = await waitUntil(
-      `a new price-ticker tenure after epoch ${held.epoch}`,
-      async () => {
-        const t = await tenure();
-        return t && t.epoch > held.epoch ? t : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 20 },
-    );
-    expect(after.holder).not.toBe(held.holder);
-    takeovers.push(after.taken_at.getTime() - killedAt);
-    await newReplica();
+    await replicas.add();
   }
   // The last holder keeps pricing.
   const total = await changes();
@@ -240,15 +169,17 @@ it('the standby takes over the intervals when the holder is SIGKILLed; no interv
   );
 
   // One snapshot of the log, the price history and the outbox (the holder keeps ticking).
-  await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-  const ticks = await db.query<{ at_ms: string }>(
+  const snapshot = await db.connect();
+  await snapshot.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  const ticks = await snapshot.query<{ at_ms: string }>(
     `SELECT at_ms::text FROM ${schema}.signal_log WHERE kind = 'tick' ORDER BY seq`,
   );
-  const chains = await history();
-  const outbox = await db.query<{ event_id: string }>(
+  const chains = await history(snapshot);
+  const outbox = await snapshot.query<{ event_id: string }>(
     `SELECT event_id::text FROM ${schema}.outbox`,
   );
-  await db.query('COMMIT');
+  await snapshot.query('COMMIT');
+  snapshot.release();
 
   // Intervals were appended one after another, never two for one moment.
   const at = ticks.rows.map((t) => Number(t.at_ms));

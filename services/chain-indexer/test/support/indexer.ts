@@ -5,7 +5,8 @@ import { requireStackVar, waitUntil } from '@starminer/testing';
 import { silentLogger } from '@starminer/eventing';
 import { type Deployments } from '@starminer/chain';
 import { buildIndexer, type Indexer } from '../../src/infra/indexer-runtime';
-import { JsonRpcClient, type RawLog } from '../../src/infra/json-rpc';
+import { JsonRpcClient, type BlockHeader, type RawLog } from '../../src/infra/json-rpc';
+import { LogDecoder } from '../../src/infra/log-decoder';
 
 export const databaseUrl = () => requireStackVar('DATABASE_URL');
 
@@ -113,6 +114,33 @@ export async function mirroredLogs(pool: Pool, schema: string): Promise<LogKey[]
     logIndex: x.log_index,
     transactionHash: x.transaction_hash,
   }));
+}
+
+/**
+ * Expects the mirror in `schema` to hold every log of the deployment's contracts up to `head`
+ * once, in chain order, and the outbox one event per announced log; returns how many logs.
+ */
+export async function expectMirrorOfChain(
+  pool: Pool,
+  schema: string,
+  rpcUrl: string,
+  d: Deployments,
+  head: number,
+): Promise<number> {
+  const decoder = new LogDecoder(d.chainId, d.contracts);
+  const fresh = (await chainLogs(rpcUrl, d, d.deploymentBlock, head))
+    .filter((l) => decoder.decode(l, { timestamp: 0 } as BlockHeader))
+    .map(rawKey);
+  expect(await mirroredLogs(pool, schema)).toEqual(fresh);
+  const published = await pool.query<{ logs: string; outbox: string; distinct_ids: string }>(
+    `SELECT (SELECT count(*) FROM "${schema}".chain_logs WHERE event_id IS NOT NULL) AS logs,
+            (SELECT count(*) FROM "${schema}".outbox) AS outbox,
+            (SELECT count(DISTINCT event_id) FROM "${schema}".outbox) AS distinct_ids`,
+  );
+  const p = published.rows[0]!;
+  expect(Number(p.outbox)).toBe(Number(p.logs));
+  expect(Number(p.distinct_ids)).toBe(Number(p.logs));
+  return fresh.length;
 }
 
 export async function dropSchema(pool: Pool, schema: string): Promise<void> {
