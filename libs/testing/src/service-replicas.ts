@@ -49,9 +49,10 @@ export class ServiceReplicas {
       GRPC_PORT: '0',
       LOG_LEVEL: 'info',
     });
-    this.all.push({ process, httpPort: 0 });
+    // Listed before it reports its port, so close() kills it even if it never starts.
+    const replica: Replica = { process, httpPort: 0 };
+    this.all.push(replica);
     const { httpPort } = await process.started();
-    const replica = this.all.find((r) => r.process === process)!;
     replica.httpPort = httpPort;
     await waitUntil(`${this.service} replica ${process.pid} ready`, async () => {
       const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined);

@@ -104,6 +104,11 @@ export class PgLease {
       throw new LeaseLostError(this.options.name, this.holderId);
   }
 
+  /** This replica's tenure: whether it leads, who it is, and its epoch (0 while it stands by). */
+  tenure(): { leader: boolean; holderId: string; epoch: number } {
+    return { leader: this.held(), holderId: this.holderId, epoch: this.currentEpoch() };
+  }
+
   /** True while this replica holds the lease and renewed it within its term. */
   held(): boolean {
     return this.session !== undefined && Date.now() - this.renewedAt < this.termMs;

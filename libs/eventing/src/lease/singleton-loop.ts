@@ -71,9 +71,7 @@ export class SingletonLoop {
   status(): SingletonStatus {
     return {
       loop: this.options.name,
-      leader: this.options.lease.held(),
-      holderId: this.options.lease.holderId,
-      epoch: this.options.lease.currentEpoch(),
+      ...this.options.lease.tenure(),
       passes: this.passes,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };

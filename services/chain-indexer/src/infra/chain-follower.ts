@@ -1,3 +1,4 @@
+import { type PgLease } from '@starminer/eventing';
 import {
   checkContinuity,
   findCommonAncestor,
@@ -5,7 +6,6 @@ import {
   trustedFinalized,
   type BlockRef,
 } from '../domain/block-window';
-import { type PgLease } from '@starminer/eventing';
 import { type DecodedLog } from '../domain/chain-events';
 import { type BlockHeader, JsonRpcClient, RpcError, type RawLog } from './json-rpc';
 import { type LogDecoder } from './log-decoder';

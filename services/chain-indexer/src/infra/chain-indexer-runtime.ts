@@ -92,11 +92,7 @@ export class ChainIndexerRuntime implements OnApplicationBootstrap, OnApplicatio
     this.followerLease = lease('chain-follower');
     this.signerLease = lease('chain-signer');
     if (config.CHAIN_INDEXER_MODE !== 'signer') {
-      leases.register('chain-follower', () => ({
-        leader: this.followerLease.held(),
-        holderId: this.followerLease.holderId,
-        epoch: this.followerLease.currentEpoch(),
-      }));
+      leases.register('chain-follower', () => this.followerLease.tenure());
       leases.register('outbox-relay', () => this.relay?.status() ?? NOT_STARTED);
     }
     if (config.CHAIN_INDEXER_MODE !== 'follower')

@@ -19,11 +19,7 @@ export class LeasedMatchLock implements MatchLock {
 
   /** Whether this replica matches now, and its tenure. */
   status(): { leader: boolean; holderId: string; epoch: number } {
-    return {
-      leader: this.lease.held(),
-      holderId: this.lease.holderId,
-      epoch: this.lease.currentEpoch(),
-    };
+    return this.lease.tenure();
   }
 
   /** Gives the lease up on a clean stop, so a standby matches at once. */
